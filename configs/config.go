@@ -1,0 +1,63 @@
+// Package configs holds dutybot's configuration: the schema, the loader (a
+// YAML file plus DUTYBOT_* environment overrides) and validation.
+package configs
+
+import "time"
+
+// Config is the whole configuration. The yaml tags are the file's keys; the
+// env tags are the DUTYBOT_* variables that override them; a secret:"true"
+// tag marks a value that must never be shown in messages or logs.
+type Config struct {
+	HTTP     HTTP     `yaml:"http"`
+	DB       string   `yaml:"db" env:"DUTYBOT_DB"`             // SQLite file path
+	Timezone string   `yaml:"timezone" env:"DUTYBOT_TIMEZONE"` // IANA name
+	Admins   []string `yaml:"admins" env:"DUTYBOT_ADMINS"`     // first admins' WeCom userids (comma-separated in env)
+	WeCom    WeCom    `yaml:"wecom"`
+	Redis    Redis    `yaml:"redis"`
+	Log      Log      `yaml:"log"`
+}
+
+// HTTP is the listening server.
+type HTTP struct {
+	Addr string `yaml:"addr" env:"DUTYBOT_HTTP_ADDR"`
+}
+
+// WeCom is the self-built app (自建应用) in WeCom and its callback settings.
+type WeCom struct {
+	CorpID  string `yaml:"corp_id" env:"DUTYBOT_WECOM_CORP_ID"`
+	AgentID string `yaml:"agent_id" env:"DUTYBOT_WECOM_AGENT_ID"`
+	Secret  string `yaml:"secret" env:"DUTYBOT_WECOM_SECRET" secret:"true"`
+	Token   string `yaml:"token" env:"DUTYBOT_WECOM_TOKEN" secret:"true"`
+	AESKey  string `yaml:"aes_key" env:"DUTYBOT_WECOM_AES_KEY" secret:"true"` // 43-character EncodingAESKey
+	APIBase string `yaml:"api_base" env:"DUTYBOT_WECOM_API_BASE"`
+	// TimestampWindow is how far a callback's timestamp may be from now.
+	TimestampWindow time.Duration `yaml:"timestamp_window" env:"DUTYBOT_WECOM_TIMESTAMP_WINDOW"`
+}
+
+// Redis is optional; when URL is empty everything runs in-process.
+type Redis struct {
+	URL string `yaml:"url" env:"DUTYBOT_REDIS_URL" secret:"true"` // may hold a password
+}
+
+// Log controls structured logging.
+type Log struct {
+	Level  string `yaml:"level" env:"DUTYBOT_LOG_LEVEL"`   // debug, info, warn, error
+	Format string `yaml:"format" env:"DUTYBOT_LOG_FORMAT"` // text or json
+}
+
+// DefaultAPIBase is WeCom's public API host.
+const DefaultAPIBase = "https://qyapi.weixin.qq.com"
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		HTTP:     HTTP{Addr: "127.0.0.1:8080"},
+		DB:       "./data/dutybot.db",
+		Timezone: "Asia/Shanghai",
+		WeCom: WeCom{
+			APIBase:         DefaultAPIBase,
+			TimestampWindow: 5 * time.Minute,
+		},
+		Log: Log{Level: "info", Format: "text"},
+	}
+}
