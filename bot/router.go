@@ -1,0 +1,141 @@
+// Package bot is dutybot's conversation layer: it turns WeCom callbacks into
+// commands, checks who may run them, and queues the replies. The WeCom
+// protocol itself lives in bot/wecom.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"golang.org/x/text/width"
+
+	"dutybot/roster"
+)
+
+// Request is one command as a member typed it.
+type Request struct {
+	Member roster.Member
+	// Name is the command's canonical (Chinese) name.
+	Name string
+	// Args are the words after the command, already normalised.
+	Args []string
+	// Text is the whole normalised message.
+	Text string
+}
+
+// Command is something a member can ask the bot to do.
+type Command struct {
+	Name    string   // Chinese name, e.g. "帮助"
+	Aliases []string // other names, e.g. English "help"
+	// Roles may run the command; empty means every active member.
+	Roles   []roster.Role
+	Usage   string // e.g. "帮助 / help"
+	Summary string // one line for the help text
+	Run     func(ctx context.Context, req Request) (string, error)
+}
+
+// allowed reports whether m may run c.
+func (c *Command) allowed(m roster.Member) bool {
+	return len(c.Roles) == 0 || m.HasAnyRole(c.Roles...)
+}
+
+// UserError is a problem with what the member asked; its text is shown to
+// them as is. Any other error from a command is logged and the member gets a
+// generic apology.
+type UserError struct{ Msg string }
+
+func (e *UserError) Error() string { return e.Msg }
+
+// Userf makes a UserError.
+func Userf(format string, args ...any) error { return &UserError{Msg: fmt.Sprintf(format, args...)} }
+
+// Router maps message text to commands.
+type Router struct {
+	commands []*Command
+	byName   map[string]*Command
+}
+
+// NewRouter returns an empty router.
+func NewRouter() *Router { return &Router{byName: make(map[string]*Command)} }
+
+// Add registers c under its name and aliases. A name used twice is a
+// programming error and panics at start-up.
+func (r *Router) Add(c *Command) {
+	for _, n := range append([]string{c.Name}, c.Aliases...) {
+		key := strings.ToLower(n)
+		if _, dup := r.byName[key]; dup {
+			panic(fmt.Sprintf("bot: command name %q registered twice", n))
+		}
+		r.byName[key] = c
+	}
+	r.commands = append(r.commands, c)
+}
+
+// Normalize folds full-width letters, digits, punctuation and spaces to
+// their half-width forms and collapses runs of white space, so "ｈｅｌｐ",
+// "帮助　" and " 帮助 " all read the same.
+func Normalize(text string) string {
+	return strings.Join(strings.Fields(width.Narrow.String(text)), " ")
+}
+
+// Route runs the command text names for m and returns the reply. err is
+// non-nil only for failures that are not the member's fault.
+func (r *Router) Route(ctx context.Context, m roster.Member, text string) (string, error) {
+	norm := Normalize(text)
+	words := strings.Fields(norm)
+	if len(words) == 0 {
+		return "请输入命令。" + r.menu(m), nil
+	}
+	name := strings.TrimPrefix(strings.ToLower(words[0]), "/")
+	c, ok := r.byName[name]
+	if !ok {
+		return fmt.Sprintf("没有「%s」这个命令。%s", words[0], r.menu(m)), nil
+	}
+	if !c.allowed(m) {
+		return fmt.Sprintf("「%s」仅限%s使用。%s", c.Name, roleList(c.Roles), r.menu(m)), nil
+	}
+	reply, err := c.Run(ctx, Request{Member: m, Name: c.Name, Args: words[1:], Text: norm})
+	var ue *UserError
+	if errors.As(err, &ue) {
+		return ue.Msg, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("command %s: %w", c.Name, err)
+	}
+	return reply, nil
+}
+
+// Available lists the commands m may run, in registration order.
+func (r *Router) Available(m roster.Member) []*Command {
+	var out []*Command
+	for _, c := range r.commands {
+		if c.allowed(m) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// menu is the short list appended to "unknown command" replies.
+func (r *Router) menu(m roster.Member) string {
+	var b strings.Builder
+	b.WriteString("\n您可以使用：")
+	for _, c := range r.Available(m) {
+		fmt.Fprintf(&b, "\n· %s — %s", c.Usage, c.Summary)
+	}
+	return b.String()
+}
+
+// roleList names roles in the office's usual order (值班员, 带班领导, 管理员).
+func roleList(rs []roster.Role) string {
+	var names []string
+	for _, r := range roster.AllRoles {
+		if slices.Contains(rs, r) {
+			names = append(names, r.Label())
+		}
+	}
+	return strings.Join(names, "、")
+}

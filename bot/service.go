@@ -1,0 +1,274 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"dutybot/bot/wecom"
+	"dutybot/internal/clock"
+	"dutybot/internal/metrics"
+	"dutybot/roster"
+)
+
+// Store is what the conversation layer keeps: members and messages.
+type Store interface {
+	roster.MemberStore
+	roster.MessageStore
+}
+
+// Config wires a Service.
+type Config struct {
+	Store   Store
+	Sender  Sender
+	Clock   clock.Clock
+	Log     *slog.Logger
+	Metrics *metrics.Metrics
+	// Workers process callbacks in parallel; one member's messages always go
+	// to the same worker, so they are handled in the order they arrived.
+	Workers int
+	// Admins are the configured first admins, named in the reply to people
+	// who are not members yet.
+	Admins []string
+}
+
+type job struct {
+	id  int64
+	msg wecom.Message
+}
+
+// Service accepts WeCom callbacks, processes them after WeCom has had its
+// answer, and delivers the replies.
+type Service struct {
+	store   Store
+	clock   clock.Clock
+	log     *slog.Logger
+	router  *Router
+	admins  []string
+	queues  []*queue
+	outbox  *outbox
+	started chan struct{}
+}
+
+// New builds a Service with the base commands registered.
+func New(cfg Config) *Service {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Service{
+		store:   cfg.Store,
+		clock:   cfg.Clock,
+		log:     cfg.Log,
+		router:  NewRouter(),
+		admins:  cfg.Admins,
+		outbox:  newOutbox(cfg.Store, cfg.Sender, cfg.Clock, cfg.Log, cfg.Metrics),
+		started: make(chan struct{}),
+	}
+	for range cfg.Workers {
+		s.queues = append(s.queues, newQueue())
+	}
+	for _, c := range baseCommands(s.router) {
+		s.router.Add(c)
+	}
+	return s
+}
+
+// Router lets later features register their commands.
+func (s *Service) Router() *Router { return s.router }
+
+// Bootstrap makes sure every configured admin is a member with the admin
+// role, so a new office can start working through the bot.
+func (s *Service) Bootstrap(ctx context.Context) error {
+	for _, id := range s.admins {
+		if err := s.store.GrantRole(ctx, id, roster.RoleAdmin); err != nil {
+			return fmt.Errorf("bootstrap admin %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// Recover queues every callback that was stored but not processed before
+// the last stop. Call it before the HTTP server accepts callbacks.
+func (s *Service) Recover(ctx context.Context) (int, error) {
+	rows, err := s.store.Unprocessed(ctx, 1<<30)
+	if err != nil {
+		return 0, fmt.Errorf("recover unprocessed callbacks: %w", err)
+	}
+	for _, r := range rows {
+		msg, err := wecom.ParseMessage(r.Raw)
+		if err != nil {
+			// It parsed when it was accepted; a row that no longer parses is
+			// closed with no reply rather than retried forever.
+			s.log.Error("stored callback does not parse; closing it", "id", r.ID, "err", err)
+			if _, err := s.store.CompleteReceived(ctx, r.ID, nil); err != nil {
+				return 0, fmt.Errorf("close unparsable callback %d: %w", r.ID, err)
+			}
+			continue
+		}
+		s.enqueue(job{id: r.ID, msg: msg})
+	}
+	return len(rows), nil
+}
+
+// Accept stores a verified callback (deduplicated by its DedupKey) and
+// queues it for processing. It reports whether the callback was new; a
+// retry of one already stored is not queued again.
+func (s *Service) Accept(ctx context.Context, msg wecom.Message, raw []byte) (bool, error) {
+	r := &roster.Received{
+		DedupKey:   msg.DedupKey(),
+		FromUser:   msg.FromUserName,
+		MsgType:    msg.MsgType,
+		Event:      msg.Event,
+		Content:    msg.Summary(),
+		Raw:        raw,
+		ReceivedAt: s.clock.Now().UTC(),
+	}
+	isNew, err := s.store.SaveReceived(ctx, r)
+	if err != nil {
+		return false, fmt.Errorf("accept callback %s: %w", r.DedupKey, err)
+	}
+	if isNew {
+		s.enqueue(job{id: r.ID, msg: msg})
+	}
+	return isNew, nil
+}
+
+func (s *Service) enqueue(j job) {
+	h := fnv.New32a()
+	h.Write([]byte(j.msg.FromUserName))
+	s.queues[h.Sum32()%uint32(len(s.queues))].push(j)
+}
+
+// Backlog reports how many accepted callbacks wait for processing.
+func (s *Service) Backlog() int {
+	n := 0
+	for _, q := range s.queues {
+		n += q.len()
+	}
+	return n
+}
+
+// Run processes callbacks and delivers replies until ctx ends, then waits
+// for the work in hand to finish.
+func (s *Service) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, q := range s.queues {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				j, ok := q.pop(ctx)
+				if !ok {
+					return
+				}
+				s.process(context.WithoutCancel(ctx), j)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.outbox.run(ctx)
+	}()
+	wg.Wait()
+}
+
+// process handles one callback and, in one transaction, marks it processed
+// and queues its replies.
+func (s *Service) process(ctx context.Context, j job) {
+	replies := s.respond(ctx, j.msg)
+	out := make([]roster.Outgoing, 0, len(replies))
+	now := s.clock.Now().UTC()
+	for _, text := range replies {
+		out = append(out, roster.Outgoing{
+			ToUser: j.msg.FromUserName, Kind: "text", Content: text,
+			Status: roster.OutPending, CreatedAt: now, UpdatedAt: now, ReplyTo: j.id,
+		})
+	}
+	done, err := s.store.CompleteReceived(ctx, j.id, out)
+	if err != nil {
+		// Left unprocessed: the next start picks it up again.
+		s.log.Error("complete callback", "id", j.id, "err", err)
+		return
+	}
+	if done && len(out) > 0 {
+		s.outbox.wake()
+	}
+}
+
+// respond decides the replies to one callback.
+func (s *Service) respond(ctx context.Context, msg wecom.Message) []string {
+	log := s.log.With("id_key", msg.DedupKey(), "user", msg.FromUserName, "type", msg.MsgType, "event", msg.Event)
+	if msg.Event == wecom.EventChangeContact {
+		// Address-book changes are applied by the roster sync (rosters issue);
+		// the callback is kept for audit.
+		log.Info("contact change recorded", "change", msg.ChangeType, "userid", msg.UserID)
+		return nil
+	}
+	text, answers := commandText(msg)
+	m, err := s.store.Member(ctx, msg.FromUserName)
+	switch {
+	case errors.Is(err, roster.ErrNotFound) || (err == nil && !m.Active):
+		log.Warn("message from someone who is not an active member")
+		if !answers {
+			return nil
+		}
+		return []string{s.notMemberReply(ctx, msg.FromUserName, err == nil)}
+	case err != nil:
+		log.Error("look up member", "err", err)
+		return []string{apology}
+	}
+	if !answers {
+		log.Info("callback recorded")
+		return nil
+	}
+	reply, err := s.router.Route(ctx, m, text)
+	if err != nil {
+		log.Error("command failed", "err", err)
+		return []string{apology}
+	}
+	log.Info("command handled", "text", Normalize(text))
+	return []string{reply}
+}
+
+const apology = "抱歉，系统处理出错，已记录。请稍后再试，紧急情况请直接电话联系值班室。"
+
+// commandText is the text a callback asks the bot to act on, and whether the
+// bot answers it at all: typed text, and menu clicks (whose key is a command).
+// Location reports, card clicks and app entry are recorded for the duty flows.
+func commandText(msg wecom.Message) (string, bool) {
+	switch {
+	case msg.MsgType == wecom.TypeText:
+		return msg.Content, true
+	case msg.Event == wecom.EventClick:
+		return msg.EventKey, true
+	}
+	return "", false
+}
+
+// notMemberReply tells someone outside the roster whom to contact.
+func (s *Service) notMemberReply(ctx context.Context, userID string, inactive bool) string {
+	var contacts []string
+	for _, id := range s.admins {
+		if m, err := s.store.Member(ctx, id); err == nil && m.Name != "" && m.Name != id {
+			contacts = append(contacts, fmt.Sprintf("%s（%s）", m.Name, id))
+		} else {
+			contacts = append(contacts, id)
+		}
+	}
+	who := "值班室管理员"
+	if len(contacts) > 0 {
+		who += " " + strings.Join(contacts, "、")
+	}
+	if inactive {
+		return fmt.Sprintf("您好，您的账号（%s）在值班系统中已停用。如需恢复，请联系%s。", userID, who)
+	}
+	return fmt.Sprintf("您好，您（%s）还不是值班系统的成员，暂时不能使用值班机器人。请联系%s为您开通。", userID, who)
+}

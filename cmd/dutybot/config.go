@@ -1,0 +1,54 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"dutybot/configs"
+)
+
+// newFlags makes a flag set that reports errors to stderr without exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("dutybot "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// loadConfig loads file + environment and prints every error, and the
+// warnings too when asked; it fails when any problem is an error.
+func loadConfig(path string, stderr io.Writer, warnings bool) (configs.Config, error) {
+	cfg, problems := configs.Load(path, os.LookupEnv)
+	for _, p := range problems {
+		if warnings || p.Severity == configs.Error {
+			fmt.Fprintln(stderr, p.String())
+		}
+	}
+	if problems.HasErrors() {
+		return cfg, fmt.Errorf("configuration has errors (see above)")
+	}
+	return cfg, nil
+}
+
+func checkConfigCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("check-config", stderr)
+	path := fs.String("config", "", "YAML configuration file (optional; DUTYBOT_* variables override it)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, problems := configs.Load(*path, os.LookupEnv)
+	for _, p := range problems {
+		fmt.Fprintln(stdout, p.String())
+	}
+	if problems.HasErrors() {
+		return fmt.Errorf("%d problem(s) found", len(problems))
+	}
+	source := "defaults and environment"
+	if *path != "" {
+		source = *path + " and environment"
+	}
+	fmt.Fprintf(stdout, "configuration OK (%s): listen %s, store %s, time zone %s, WeCom configured: %v, Redis: %v\n",
+		source, cfg.HTTP.Addr, cfg.DB, cfg.Timezone, cfg.WeComConfigured(), cfg.Redis.URL != "")
+	return nil
+}

@@ -1,0 +1,95 @@
+// Command dutybot is the duty-office bot: a WeCom callback server with its
+// store, plus tools to check the configuration, chat with a running server
+// and measure it.
+//
+//	dutybot serve [--config FILE] [--demo]
+//	dutybot check-config [--config FILE]
+//	dutybot chat --as USERID [--url URL] TEXT...
+//	dutybot bench callback [-n N] [-c C] [--url URL]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+const usage = `dutybot — 值班机器人 duty-office bot for WeCom (企业微信)
+
+Usage:
+  dutybot serve [--config FILE] [--demo]       run the server (--demo: built-in fake WeCom and demo members)
+  dutybot check-config [--config FILE]         validate the configuration and print every problem
+  dutybot chat --as USERID [--url URL] TEXT    send TEXT as USERID through a signed, encrypted callback and print the reply
+  dutybot bench callback [-n N] [-c C]         load a running server with signed callbacks and print throughput and latency
+
+Configuration comes from FILE (YAML, see configs/dutybot.example.yaml) and DUTYBOT_* environment variables.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// errUsage means the arguments were wrong; the message has been printed.
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serveCmd(ctx, args[1:], stderr)
+	case "check-config":
+		err = checkConfigCmd(args[1:], stdout, stderr)
+	case "chat":
+		err = chatCmd(ctx, args[1:], stdout, stderr)
+	case "bench":
+		err = benchCmd(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "dutybot: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "dutybot %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// newLogger makes the structured logger the configuration asks for.
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var lv slog.Level
+	switch strings.ToLower(level) {
+	case "debug":
+		lv = slog.LevelDebug
+	case "warn":
+		lv = slog.LevelWarn
+	case "error":
+		lv = slog.LevelError
+	default:
+		lv = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

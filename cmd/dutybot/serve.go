@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"dutybot/internal/app"
+	"dutybot/internal/clock"
+	"dutybot/internal/demo"
+)
+
+func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	path := fs.String("config", "", "YAML configuration file (optional; DUTYBOT_* variables override it)")
+	demoMode := fs.Bool("demo", false, "run with a built-in fake WeCom and a demo office (no WeCom account needed)")
+	addr := fs.String("addr", "", "listen address, overrides http.addr / DUTYBOT_HTTP_ADDR")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*path, stderr, !*demoMode)
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.HTTP.Addr = *addr
+	}
+	if *demoMode {
+		demo.Apply(&cfg)
+	}
+	log := newLogger(stderr, cfg.Log.Level, cfg.Log.Format)
+
+	a, err := app.New(ctx, cfg, clock.Real{}, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if *demoMode {
+		if err := demo.Seed(ctx, a.Store); err != nil {
+			return err
+		}
+		a.Handle(demo.PathPrefix+"/", demo.NewFake())
+		base := demo.BaseURL(cfg.HTTP.Addr)
+		fmt.Fprintf(stderr, "\ndutybot demo: fake WeCom at %s%s; members zhangsan, lisi (值班员), wangwu (带班领导), zhaoliu (管理员).\n"+
+			"Try in another terminal:  go run ./cmd/dutybot chat --as zhangsan 帮助\n\n", base, demo.PathPrefix)
+	}
+	if err := a.Serve(ctx, cfg.HTTP.Addr); err != nil {
+		return fmt.Errorf("serve %s: %w", cfg.HTTP.Addr, err)
+	}
+	return nil
+}

@@ -1,0 +1,178 @@
+// Package app assembles dutybot from its configuration: store, WeCom client,
+// conversation service and HTTP routes. cmd/dutybot and the end-to-end tests
+// both start the server through it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/silenceper/wechat/v2/cache"
+
+	"dutybot/bot"
+	"dutybot/bot/wecom"
+	"dutybot/configs"
+	"dutybot/handlers"
+	"dutybot/internal/clock"
+	"dutybot/internal/metrics"
+	"dutybot/roster"
+)
+
+// App is a configured dutybot, ready to serve.
+type App struct {
+	Store   *roster.SQLiteStore
+	Service *bot.Service
+	Metrics *metrics.Metrics
+	mux     *http.ServeMux
+	log     *slog.Logger
+	redis   *redis.Client
+}
+
+// New opens the store, bootstraps the configured admins and queues any
+// callbacks accepted but not processed before the last stop. The caller must
+// Close it.
+func New(ctx context.Context, cfg configs.Config, clk clock.Clock, log *slog.Logger) (*App, error) {
+	store, err := roster.OpenSQLite(ctx, cfg.DB, clk)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", cfg.DB, err)
+	}
+	a := &App{Store: store, Metrics: metrics.New(), log: log}
+	if err := a.build(ctx, cfg, clk); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock) error {
+	var tokenCache cache.Cache = wecom.NewMemoryCache(clk)
+	if cfg.Redis.URL != "" {
+		opts, err := redis.ParseURL(cfg.Redis.URL)
+		if err != nil {
+			return fmt.Errorf("redis.url: %w", err)
+		}
+		a.redis = redis.NewClient(opts)
+		tokenCache = wecom.NewRedisCache(a.redis)
+	}
+
+	var crypto *wecom.Crypto
+	var sender bot.Sender = unconfiguredSender{}
+	if cfg.WeComConfigured() {
+		var err error
+		crypto, err = wecom.NewCrypto(cfg.WeCom.Token, cfg.WeCom.AESKey, cfg.WeCom.CorpID)
+		if err != nil {
+			return err
+		}
+		agentID, err := strconv.Atoi(cfg.WeCom.AgentID)
+		if err != nil {
+			return fmt.Errorf("wecom.agent_id: %w", err)
+		}
+		wecom.SetAPIBase(cfg.WeCom.APIBase)
+		sender = wecom.NewClient(wecom.ClientConfig{
+			CorpID: cfg.WeCom.CorpID, AgentID: agentID, Secret: cfg.WeCom.Secret, Cache: tokenCache,
+		})
+	} else {
+		a.log.Warn("WeCom is not configured: /wecom/callback answers 503; run `dutybot serve --demo` to try dutybot without WeCom")
+	}
+
+	a.Service = bot.New(bot.Config{
+		Store: a.Store, Sender: sender, Clock: clk, Log: a.log, Metrics: a.Metrics, Admins: cfg.Admins,
+	})
+	if err := a.Service.Bootstrap(ctx); err != nil {
+		return err
+	}
+	n, err := a.Service.Recover(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		a.log.Info("resuming callbacks accepted before the last stop", "count", n)
+	}
+
+	a.mux = handlers.Routes{
+		Callback: &handlers.Callback{
+			Crypto: crypto, Accept: a.Service, Clock: clk, Window: cfg.WeCom.TimestampWindow,
+			Log: a.log, Metrics: a.Metrics,
+		},
+		Store:   a.Store,
+		Metrics: a.Metrics,
+		Log:     a.log,
+	}.Mux()
+	return nil
+}
+
+// Handle adds an extra handler (the demo mounts its fake WeCom this way).
+func (a *App) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, h) }
+
+// Handler is the HTTP handler serving every route.
+func (a *App) Handler() http.Handler { return a.mux }
+
+// Run processes callbacks and delivers replies until ctx ends.
+func (a *App) Run(ctx context.Context) { a.Service.Run(ctx) }
+
+// Close releases the store and Redis.
+func (a *App) Close() error {
+	if a.redis != nil {
+		a.redis.Close()
+	}
+	return a.Store.Close()
+}
+
+// Serve listens on addr and serves until ctx ends, then shuts down: it stops
+// accepting, lets in-flight callbacks finish (up to 10 s) and stops the
+// workers after the work in hand.
+func (a *App) Serve(ctx context.Context, addr string) error {
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           a.mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		// Long enough for the demo fake's long-poll (30 s); callbacks answer in ms.
+		WriteTimeout: 35 * time.Second,
+		ErrorLog:     slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	workers := make(chan struct{})
+	go func() {
+		defer close(workers)
+		a.Run(workCtx)
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	a.log.Info("dutybot listening", "addr", addr)
+
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = srv.Shutdown(shutCtx)
+		cancel()
+	}
+	stopWork()
+	<-workers
+	if err == http.ErrServerClosed {
+		err = nil
+	}
+	return err
+}
+
+// unconfiguredSender refuses to send while WeCom is not configured; the
+// messages stay in the outbox as failed, with the reason.
+type unconfiguredSender struct{}
+
+func (unconfiguredSender) SendText(context.Context, string, string) (string, error) {
+	return "", errNotConfigured
+}
+
+func (unconfiguredSender) SendMarkdown(context.Context, string, string) (string, error) {
+	return "", errNotConfigured
+}
+
+var errNotConfigured = &wecom.SendError{Code: -2, Msg: "WeCom is not configured"}

@@ -1,0 +1,104 @@
+// Package demo lets dutybot run with no WeCom account: a fake WeCom served
+// in-process, fixed demo credentials and a small office of members. Nothing
+// here is used unless `dutybot serve --demo` asks for it.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+
+	"dutybot/bot/wecomtest"
+	"dutybot/configs"
+	"dutybot/roster"
+)
+
+// The demo app's credentials. They only ever talk to the in-process fake.
+const (
+	CorpID  = "wwdemo0000000000001"
+	AgentID = 1000002
+	Secret  = "demo-corp-secret"
+	Token   = "DemoToken2026"
+	AESKey  = "DutyBotDemoEncodingAESKey0123456789abcdefgh"
+	// PathPrefix is where the fake WeCom API is mounted on the demo server.
+	PathPrefix = "/demo/wecom"
+)
+
+// Member is one demo officer, leader or admin.
+type Member struct {
+	UserID, Name, Mobile, Department string
+	Roles                            []roster.Role
+}
+
+// Office is the demo office's staff.
+func Office() []Member {
+	return []Member{
+		{"zhangsan", "张三", "13800000001", "值班室", []roster.Role{roster.RoleOfficer}},
+		{"lisi", "李四", "13800000002", "值班室", []roster.Role{roster.RoleOfficer}},
+		{"wangwu", "王五", "13800000003", "办公厅", []roster.Role{roster.RoleLeader}},
+		{"zhaoliu", "赵六", "13800000004", "值班室", []roster.Role{roster.RoleAdmin, roster.RoleOfficer}},
+	}
+}
+
+// Signer builds callbacks the demo server accepts when cfg has no WeCom
+// settings of its own.
+func Signer(cfg configs.Config) wecomtest.Signer {
+	if cfg.WeComConfigured() {
+		agent, _ := strconv.Atoi(cfg.WeCom.AgentID)
+		return wecomtest.Signer{Token: cfg.WeCom.Token, EncodingAESKey: cfg.WeCom.AESKey, CorpID: cfg.WeCom.CorpID, AgentID: agent}
+	}
+	return wecomtest.Signer{Token: Token, EncodingAESKey: AESKey, CorpID: CorpID, AgentID: AgentID}
+}
+
+// BaseURL is the URL a client on this machine reaches a server listening on
+// addr at ("127.0.0.1" stands in for an empty or wildcard host).
+func BaseURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// Apply points cfg at the fake WeCom mounted on the server itself and fills
+// in the demo credentials, and makes zhaoliu an admin.
+func Apply(cfg *configs.Config) {
+	cfg.WeCom.CorpID = CorpID
+	cfg.WeCom.AgentID = strconv.Itoa(AgentID)
+	cfg.WeCom.Secret = Secret
+	cfg.WeCom.Token = Token
+	cfg.WeCom.AESKey = AESKey
+	cfg.WeCom.APIBase = BaseURL(cfg.HTTP.Addr) + PathPrefix
+	cfg.Admins = append(cfg.Admins, "zhaoliu")
+}
+
+// NewFake returns the fake WeCom for the demo, with the office in its
+// address book.
+func NewFake() *wecomtest.Fake {
+	f := wecomtest.New(wecomtest.Config{CorpID: CorpID, Secret: Secret, AgentID: AgentID, PathPrefix: PathPrefix})
+	f.AddDepartment(wecomtest.Department{ID: 1, Name: "示范单位", ParentID: 0})
+	// 周七 is in the corp's address book but not on the duty roster, to show
+	// what the bot tells people it does not know.
+	f.AddUser(wecomtest.User{UserID: "zhouqi", Name: "周七", Department: []int{1}, Status: 1})
+	for _, m := range Office() {
+		f.AddUser(wecomtest.User{UserID: m.UserID, Name: m.Name, Mobile: m.Mobile, Department: []int{1}, Status: 1})
+	}
+	return f
+}
+
+// Seed stores the demo office's members.
+func Seed(ctx context.Context, store roster.MemberStore) error {
+	for _, m := range Office() {
+		err := store.UpsertMember(ctx, roster.Member{
+			UserID: m.UserID, Name: m.Name, Mobile: m.Mobile, Department: m.Department, Roles: m.Roles, Active: true,
+		})
+		if err != nil {
+			return fmt.Errorf("seed demo member %s: %w", m.UserID, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,69 @@
+// Package metrics defines dutybot's Prometheus metrics. A Metrics value is
+// made once in main and passed to whatever records into it.
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Callback results, the "result" label of dutybot_callbacks_total.
+const (
+	ResultAccepted     = "accepted"      // stored, answered 200
+	ResultDuplicate    = "duplicate"     // WeCom retry of one already stored
+	ResultVerified     = "verified"      // GET URL verification answered
+	ResultBadSignature = "bad_signature" // 401
+	ResultStale        = "stale"         // 401, timestamp outside the window
+	ResultBadRequest   = "bad_request"   // 400
+	ResultWrongCorp    = "wrong_corp"    // 403
+	ResultTooLarge     = "too_large"     // 413
+	ResultStoreError   = "store_error"   // 500, WeCom will retry
+	ResultUnconfigured = "unconfigured"  // 503
+)
+
+// Send results, the "result" label of dutybot_wecom_sends_total.
+const (
+	SendOK    = "ok"
+	SendRetry = "retry"  // failed, will be tried again
+	SendFail  = "failed" // failed for good
+)
+
+// Metrics holds every collector dutybot exports.
+type Metrics struct {
+	registry        *prometheus.Registry
+	Callbacks       *prometheus.CounterVec
+	CallbackSeconds prometheus.Histogram
+	Sends           *prometheus.CounterVec
+}
+
+// New registers dutybot's collectors (plus Go runtime and process ones) in a
+// fresh registry.
+func New() *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		Callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dutybot_callbacks_total",
+			Help: "WeCom callbacks received, by result.",
+		}, []string{"result"}),
+		CallbackSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "dutybot_callback_duration_seconds",
+			Help:    "Time from receiving a WeCom callback to answering it.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5},
+		}),
+		Sends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dutybot_wecom_sends_total",
+			Help: "Messages sent through the WeCom API, by result.",
+		}, []string{"result"}),
+	}
+	m.registry.MustRegister(m.Callbacks, m.CallbackSeconds, m.Sends,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
