@@ -1,0 +1,34 @@
+# dutybot — the two set-up commands in README.md are `make run` and `make test`.
+GO      ?= go
+BIN     ?= bin/dutybot
+PKGS    := ./...
+
+.PHONY: run test lint build bench fmt clean
+
+## run: the demo server on the embedded default (SQLite under ./data, fake WeCom in-process, no Redis)
+run:
+	$(GO) run ./cmd/dutybot serve --demo
+
+## test: every test, with the race detector (Redis tests run when DUTYBOT_TEST_REDIS is set)
+test:
+	$(GO) test -race -count=1 $(PKGS)
+
+## lint: formatting and vet
+lint:
+	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
+	if [ -n "$$out" ]; then printf "gofmt needed:\n%s\n" "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## build: the binary at bin/dutybot
+build:
+	$(GO) build -o $(BIN) ./cmd/dutybot
+
+## bench: the Go benchmarks (see docs/benchmarks.md for the whole-system load run)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+fmt:
+	gofmt -w $$(find . -name '*.go' -not -path './.git/*')
+
+clean:
+	rm -rf bin
