@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
@@ -39,19 +40,20 @@ type SQLiteOptions struct {
 // concurrent use.
 //
 // Writes go through a pool of a single connection whose transactions begin
-// IMMEDIATE, so concurrent writers queue in Go instead of spinning on
-// SQLITE_BUSY; reads use a separate pool of query-only connections, which
+// IMMEDIATE, driven by one committer goroutine, so concurrent writers queue
+// in Go (first come, first served) instead of spinning on SQLITE_BUSY, and
+// share commits under load; reads use a separate pool of query-only connections, which
 // WAL lets run alongside the writer.
 type SQLiteStore struct {
 	writer *sql.DB
-	// turn admits one writer at a time, in order of arrival (a channel
-	// queues blocked senders first in, first out). The writer pool alone
-	// would serialize writes too, but database/sql hands a freed connection
-	// to a random waiter, which under load makes the slowest writes several
-	// times slower.
-	turn   chan struct{}
-	reader *sql.DB
-	clk    clock.Clock
+	// ops carries writes to the single committer goroutine (commitLoop),
+	// which groups them into shared transactions; see inTx.
+	ops       chan writeOp
+	quit      chan struct{}
+	closeOnce sync.Once
+	loopDone  chan struct{}
+	reader    *sql.DB
+	clk       clock.Clock
 }
 
 var _ Store = (*SQLiteStore)(nil)
@@ -104,7 +106,7 @@ func openSQLite(ctx context.Context, path string, clk clock.Clock, opts SQLiteOp
 	}
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
-	s := &SQLiteStore{writer: writer, turn: make(chan struct{}, 1), clk: clk}
+	s := &SQLiteStore{writer: writer, clk: clk}
 
 	if err := writer.PingContext(ctx); err != nil {
 		return nil, errors.Join(err, s.Close())
@@ -116,6 +118,8 @@ func openSQLite(ctx context.Context, path string, clk clock.Clock, opts SQLiteOp
 	if err := migrate(ctx, writer, sqliteDialect(), ms, clk); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
+	s.ops, s.quit, s.loopDone = make(chan writeOp), make(chan struct{}), make(chan struct{})
+	go s.commitLoop()
 
 	readerParams := connParams(syncMode)
 	readerParams.Set("_query_only", "on")
@@ -164,6 +168,10 @@ func (s *SQLiteStore) Ping(ctx context.Context) error {
 // Close closes the store. The writer closes last, so that it checkpoints
 // the write-ahead log into the database file.
 func (s *SQLiteStore) Close() error {
+	if s.quit != nil {
+		s.closeOnce.Do(func() { close(s.quit) })
+		<-s.loopDone
+	}
 	var errs []error
 	if s.reader != nil {
 		errs = append(errs, s.reader.Close())
@@ -178,35 +186,6 @@ func (s *SQLiteStore) Close() error {
 // now is the current time as the store writes it.
 func (s *SQLiteStore) now() time.Time { return s.clk.Now().UTC() }
 
-// acquire waits for the writer's turn; release ends it.
-func (s *SQLiteStore) acquire(ctx context.Context) error {
-	select {
-	case s.turn <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (s *SQLiteStore) release() { <-s.turn }
-
-// inTx runs fn in a write transaction, committing if fn returns nil and
-// rolling back otherwise.
-func (s *SQLiteStore) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	if err := s.acquire(ctx); err != nil {
-		return err
-	}
-	defer s.release()
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		return errors.Join(err, rollback(tx))
-	}
-	return tx.Commit()
-}
-
 // ---- received callbacks ----
 
 // SaveReceived stores r unless a row with the same DedupKey exists. When r
@@ -220,28 +199,28 @@ func (s *SQLiteStore) SaveReceived(ctx context.Context, r *Received) (isNew bool
 	if r.ReceivedAt.IsZero() {
 		receivedAt = s.now()
 	}
-	if err := s.acquire(ctx); err != nil {
-		return false, fmt.Errorf("save received message %q: %w", r.DedupKey, err)
-	}
-	defer s.release()
-	res, err := s.writer.ExecContext(ctx, `INSERT INTO received_messages
+	var id int64
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO received_messages
     (dedup_key, from_user, msg_type, event, content, raw, received_at)
 VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (dedup_key) DO NOTHING`,
-		r.DedupKey, r.FromUser, r.MsgType, r.Event, r.Content, r.Raw, formatTime(receivedAt))
+			r.DedupKey, r.FromUser, r.MsgType, r.Event, r.Content, r.Raw, formatTime(receivedAt))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("save received message %q: %w", r.DedupKey, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("save received message %q: %w", r.DedupKey, err)
-	}
-	if n == 0 {
+	if id == 0 {
 		return false, nil
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return false, fmt.Errorf("save received message %q: %w", r.DedupKey, err)
 	}
 	r.ID = id
 	r.ReceivedAt = receivedAt
@@ -426,22 +405,21 @@ func (s *SQLiteStore) MarkOutgoing(ctx context.Context, o Outgoing) error {
 	default:
 		return fmt.Errorf("mark outgoing message %d: unknown status %q", o.ID, o.Status)
 	}
-	if err := s.acquire(ctx); err != nil {
-		return fmt.Errorf("mark outgoing message %d: %w", o.ID, err)
-	}
-	defer s.release()
-	res, err := s.writer.ExecContext(ctx, `UPDATE outgoing_messages
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outgoing_messages
 SET status = ?, attempts = ?, last_error = ?, wecom_msgid = ?, updated_at = ?
 WHERE id = ?`, o.Status, o.Attempts, o.LastError, o.WeComID, formatTime(s.now()), o.ID)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err == nil && n == 0 {
+			return ErrNotFound
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("mark outgoing message %d: %w", o.ID, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("mark outgoing message %d: %w", o.ID, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("mark outgoing message %d: %w", o.ID, ErrNotFound)
 	}
 	return nil
 }

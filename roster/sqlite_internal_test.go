@@ -4,9 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
-	"time"
 
 	"dutybot/internal/clock"
 )
@@ -64,19 +65,61 @@ func TestSQLiteForeignKeys(t *testing.T) {
 	}
 }
 
-// TestSQLiteWriterWaitHonoursContext checks that a write waiting for its
-// turn gives up when its context ends.
-func TestSQLiteWriterWaitHonoursContext(t *testing.T) {
+// TestSQLiteGroupCommitIsolatesFailures checks that writes sharing one
+// commit keep their own outcomes: a failing write rolls back only itself.
+func TestSQLiteGroupCommitIsolatesFailures(t *testing.T) {
 	s := openInternal(t, SQLiteOptions{})
-	s.turn <- struct{}{} // another writer holds the turn
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	_, err := s.SaveReceived(ctx, &Received{DedupKey: "msg:1"})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("SaveReceived while the writer is busy: error = %v, want DeadlineExceeded", err)
+	ctx := context.Background()
+	const n = 50
+	errs := make(chan error, 2*n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, err := s.SaveReceived(ctx, &Received{DedupKey: fmt.Sprintf("msg:%d", i)})
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			// Fails: no callback 10_000+i to reply to (foreign key).
+			err := s.QueueOutgoing(ctx, []Outgoing{
+				{ToUser: "a", Kind: "text", Content: "ok part"},
+				{ToUser: "a", Kind: "text", Content: "bad part", ReplyTo: int64(10_000 + i)},
+			})
+			if err == nil {
+				err = errors.New("QueueOutgoing with a dangling reply_to succeeded")
+			} else {
+				err = nil
+			}
+			errs <- err
+		}()
 	}
-	<-s.turn
-	if isNew, err := s.SaveReceived(context.Background(), &Received{DedupKey: "msg:1"}); err != nil || !isNew {
-		t.Errorf("SaveReceived after the turn is free = %v, %v; want true, nil", isNew, err)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := s.CountReceived(ctx); got != n {
+		t.Errorf("received rows = %d, want %d", got, n)
+	}
+	if got, _ := s.CountOutgoing(ctx); got != 0 {
+		t.Errorf("outgoing rows = %d, want 0 (each failed QueueOutgoing must roll back whole)", got)
+	}
+}
+
+// TestSQLiteWriteAfterClose checks writes after Close fail cleanly.
+func TestSQLiteWriteAfterClose(t *testing.T) {
+	s, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "d.db"), clock.Real{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveReceived(context.Background(), &Received{DedupKey: "msg:1"}); !errors.Is(err, errStoreClosed) {
+		t.Fatalf("SaveReceived after Close = %v, want errStoreClosed", err)
 	}
 }

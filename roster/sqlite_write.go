@@ -1,0 +1,111 @@
+package roster
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// maxGroup bounds how many writes share one commit.
+const maxGroup = 256
+
+// errStoreClosed is returned for writes after Close.
+var errStoreClosed = errors.New("store is closed")
+
+// writeOp is one write transaction's work, waiting for the committer.
+type writeOp struct {
+	fn   func(tx *sql.Tx) error
+	done chan error
+}
+
+// inTx runs fn as one all-or-nothing write. Writes are done by a single
+// committer goroutine, which groups the writes waiting at the same moment
+// into one SQLite transaction (one fsync with synchronous=FULL) and gives
+// each its own savepoint, so one write's failure rolls back only its own
+// work. Under load this turns N fsyncs into one; alone, a write commits at
+// once. fn must use tx only, and must not keep it.
+//
+// Once the write is handed to the committer, inTx waits for its outcome
+// even if ctx ends, so a caller never reports failure for a write that was
+// in fact committed.
+func (s *SQLiteStore) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	op := writeOp{fn: fn, done: make(chan error, 1)}
+	select {
+	case s.ops <- op:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.quit:
+		return errStoreClosed
+	}
+	return <-op.done
+}
+
+// commitLoop is the committer: it runs until Close.
+func (s *SQLiteStore) commitLoop() {
+	defer close(s.loopDone)
+	group := make([]writeOp, 0, maxGroup)
+	for {
+		select {
+		case op := <-s.ops:
+			group = append(group[:0], op)
+		case <-s.quit:
+			return
+		}
+	collect:
+		for len(group) < maxGroup {
+			select {
+			case op := <-s.ops:
+				group = append(group, op)
+			default:
+				break collect
+			}
+		}
+		s.commitGroup(group)
+	}
+}
+
+// commitGroup runs a group of writes in one transaction and reports each
+// its own outcome (or the commit's failure to all).
+func (s *SQLiteStore) commitGroup(group []writeOp) {
+	ctx := context.Background()
+	errs := make([]error, len(group))
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		for _, op := range group {
+			op.done <- fmt.Errorf("begin write: %w", err)
+		}
+		return
+	}
+	for i, op := range group {
+		errs[i] = runInSavepoint(ctx, tx, op.fn)
+	}
+	if err := tx.Commit(); err != nil {
+		for _, op := range group {
+			op.done <- fmt.Errorf("commit: %w", err)
+		}
+		return
+	}
+	for i, op := range group {
+		op.done <- errs[i]
+	}
+}
+
+// runInSavepoint runs fn inside a savepoint of tx and undoes its work alone
+// when it fails.
+func runInSavepoint(ctx context.Context, tx *sql.Tx, fn func(tx *sql.Tx) error) error {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if _, rbErr := tx.ExecContext(ctx, `ROLLBACK TO op`); rbErr != nil {
+			err = errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rbErr))
+		}
+		tx.ExecContext(ctx, `RELEASE op`)
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE op`); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
