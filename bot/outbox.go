@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"dutybot/bot/wecom"
@@ -29,6 +30,7 @@ const (
 	firstBackoff = time.Second
 	maxBackoff   = 2 * time.Minute
 	outboxBatch  = 200
+	senders      = 8 // lanes delivered at once
 )
 
 // outbox delivers pending outgoing messages from the store, so a reply
@@ -40,6 +42,7 @@ type outbox struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	signal  chan struct{}
+	mu      sync.Mutex
 	// notBefore holds the earliest next try of messages that failed.
 	notBefore map[int64]time.Time
 }
@@ -95,6 +98,12 @@ func (o *outbox) run(ctx context.Context) {
 
 // deliverPending sends what is due and returns how long until the earliest
 // deferred message is due (0: nothing deferred).
+//
+// Messages are delivered in lanes, one per member, in id order: a member's
+// messages go out in the order they were queued, and once one has to wait
+// for a retry the later ones wait with it. Up to `senders` lanes run at once,
+// so an alert to many leaders is not sent one round trip at a time, and one
+// failing recipient does not hold up the others.
 func (o *outbox) deliverPending(ctx context.Context) (time.Duration, error) {
 	for {
 		msgs, err := o.store.PendingOutgoing(ctx, outboxBatch)
@@ -102,32 +111,45 @@ func (o *outbox) deliverPending(ctx context.Context) (time.Duration, error) {
 			return 0, err
 		}
 		now := o.clock.Now()
-		var next time.Time
-		sent := 0
-		// A member's messages go out in order: once one is deferred, later
-		// ones to the same member wait for it.
-		held := make(map[string]bool)
+		lanes := make(map[string][]roster.Outgoing)
+		var order []string
 		for _, m := range msgs {
-			if ctx.Err() != nil {
-				return 0, nil
+			if _, ok := lanes[m.ToUser]; !ok {
+				order = append(order, m.ToUser)
 			}
-			if at, ok := o.notBefore[m.ID]; ok && at.After(now) || held[m.ToUser] {
-				held[m.ToUser] = true
-				if at, ok := o.notBefore[m.ID]; ok && (next.IsZero() || at.Before(next)) {
-					next = at
+			lanes[m.ToUser] = append(lanes[m.ToUser], m)
+		}
+
+		var (
+			mu   sync.Mutex
+			sent int
+			next time.Time
+			wg   sync.WaitGroup
+		)
+		work := make(chan []roster.Outgoing)
+		for range min(senders, len(order)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for lane := range work {
+					n, due := o.deliverLane(ctx, lane, now)
+					mu.Lock()
+					sent += n
+					if !due.IsZero() && (next.IsZero() || due.Before(next)) {
+						next = due
+					}
+					mu.Unlock()
 				}
-				continue
-			}
-			if o.deliver(ctx, m) {
-				sent++
-				continue
-			}
-			if at, ok := o.notBefore[m.ID]; ok {
-				held[m.ToUser] = true
-				if next.IsZero() || at.Before(next) {
-					next = at
-				}
-			}
+			}()
+		}
+		for _, user := range order {
+			work <- lanes[user]
+		}
+		close(work)
+		wg.Wait()
+
+		if ctx.Err() != nil {
+			return 0, nil
 		}
 		if sent == 0 || len(msgs) < outboxBatch {
 			if next.IsZero() {
@@ -136,6 +158,45 @@ func (o *outbox) deliverPending(ctx context.Context) (time.Duration, error) {
 			return max(next.Sub(o.clock.Now()), time.Millisecond), nil
 		}
 	}
+}
+
+// deliverLane sends one member's messages in order until one has to wait.
+// It returns how many left pending status and when the waiting one is due.
+func (o *outbox) deliverLane(ctx context.Context, lane []roster.Outgoing, now time.Time) (int, time.Time) {
+	sent := 0
+	for _, m := range lane {
+		if ctx.Err() != nil {
+			return sent, time.Time{}
+		}
+		if due, ok := o.deferredUntil(m.ID); ok && due.After(now) {
+			return sent, due
+		}
+		if o.deliver(ctx, m) {
+			sent++
+			continue
+		}
+		due, _ := o.deferredUntil(m.ID)
+		return sent, due
+	}
+	return sent, time.Time{}
+}
+
+func (o *outbox) deferredUntil(id int64) (time.Time, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	at, ok := o.notBefore[id]
+	return at, ok
+}
+
+// deferTo sets when message id may be tried again; a zero time clears it.
+func (o *outbox) deferTo(id int64, at time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if at.IsZero() {
+		delete(o.notBefore, id)
+		return
+	}
+	o.notBefore[id] = at
 }
 
 // deliver makes one attempt and records its outcome. It reports whether the
@@ -156,16 +217,16 @@ func (o *outbox) deliver(ctx context.Context, m roster.Outgoing) bool {
 	switch {
 	case err == nil:
 		m.Status, m.WeComID, m.LastError = roster.OutSent, id, ""
-		delete(o.notBefore, m.ID)
+		o.deferTo(m.ID, time.Time{})
 	case isRetryable(err) && m.Attempts < maxAttempts:
 		m.LastError = err.Error()
 		backoff := min(firstBackoff<<(m.Attempts-1), maxBackoff)
-		o.notBefore[m.ID] = o.clock.Now().Add(backoff)
+		o.deferTo(m.ID, o.clock.Now().Add(backoff))
 		result = metrics.SendRetry
 		o.log.Warn("send failed, will retry", "outgoing", m.ID, "to", m.ToUser, "attempt", m.Attempts, "in", backoff, "err", err)
 	default:
 		m.Status, m.LastError = roster.OutFailed, err.Error()
-		delete(o.notBefore, m.ID)
+		o.deferTo(m.ID, time.Time{})
 		result = metrics.SendFail
 		attrs := []any{"outgoing", m.ID, "to", m.ToUser, "attempts", m.Attempts, "err", err}
 		var se *wecom.SendError
@@ -178,7 +239,10 @@ func (o *outbox) deliver(ctx context.Context, m roster.Outgoing) bool {
 		o.metrics.Sends.WithLabelValues(result).Inc()
 	}
 	if err := o.store.MarkOutgoing(ctx, m); err != nil {
+		// Still pending in the store: try again after a pause. If it was
+		// sent, the member may get it twice, which beats never.
 		o.log.Error("record send outcome", "outgoing", m.ID, "err", err)
+		o.deferTo(m.ID, o.clock.Now().Add(firstBackoff))
 		return false
 	}
 	return m.Status != roster.OutPending

@@ -241,6 +241,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.calls[api]++
 	inj := f.takeInjection(api)
+	f.notify()
 	f.mu.Unlock()
 	if inj != nil {
 		if inj.status != 0 {
@@ -359,6 +360,16 @@ func (f *Fake) ExpireTokens() {
 		t.revoked = true
 	}
 	f.current = ""
+}
+
+// WaitCalls blocks until api has been called at least n times (counted when
+// a request arrives, before it is answered) or ctx ends.
+func (f *Fake) WaitCalls(ctx context.Context, api string, n int) error {
+	err := f.wait(ctx, func() bool { return f.calls[api] >= n })
+	if err != nil {
+		return fmt.Errorf("wecomtest: waiting for %d calls of %s: %w", n, api, err)
+	}
+	return nil
 }
 
 // Calls reports how many requests api (such as "gettoken" or "message/send")

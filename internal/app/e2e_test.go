@@ -35,7 +35,7 @@ const (
 var e2eStart = time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC) // 09:00 in Shanghai
 
 type e2e struct {
-	t      *testing.T
+	t      testing.TB
 	cfg    configs.Config
 	clock  *clock.Fake
 	fake   *wecomtest.Fake
@@ -48,7 +48,7 @@ type e2e struct {
 
 // newE2E starts a fake WeCom and a dutybot server on a store at dbPath
 // ("" for a fresh temp file). Members: zhangsan (officer), boss (admin).
-func newE2E(t *testing.T, dbPath string) *e2e {
+func newE2E(t testing.TB, dbPath string) *e2e {
 	t.Helper()
 	fake := wecomtest.New(wecomtest.Config{CorpID: e2eCorp, Secret: e2eSecret, AgentID: e2eAgent})
 	for _, u := range []wecomtest.User{
@@ -123,7 +123,7 @@ func (e *e2e) restart() {
 	e.start()
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -431,8 +431,12 @@ func TestE2EPermanentSendFailureIsRecorded(t *testing.T) {
 		}
 		e.clock.Advance(maxTestBackoff)
 	}
-	// The outbox is one goroutine and works in id order, so once a later
-	// message is delivered the 8th attempt has been made and recorded.
+	// Once the 8th attempt has reached WeCom, a message queued after it is
+	// delivered in a later outbox round, so when that one is out the 8th
+	// attempt's outcome has been recorded.
+	if err := e.fake.WaitCalls(ctx, "message/send", 8); err != nil {
+		t.Fatal(err)
+	}
 	e.post(e.text("boss", "帮助"))
 	e.waitSent("boss", 1)
 
