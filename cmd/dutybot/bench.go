@@ -26,7 +26,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	text := fs.String("text", "帮助", "message text")
 	limit := fs.Duration("timeout", 2*time.Minute, "stop the run after this long")
 	drain := fs.Duration("drain", time.Minute, "after the load, wait up to this long for every reply to be delivered (0: don't wait)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if *n < 1 || *n > 1_000_000 || *c < 1 || *c > 1000 {

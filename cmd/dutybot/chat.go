@@ -21,7 +21,7 @@ func chatCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	as := fs.String("as", "", "WeCom userid to send as, e.g. zhangsan (required)")
 	url := fs.String("url", "", "server base URL (default from http.addr)")
 	wait := fs.Duration("wait", 5*time.Second, "how long to wait for the reply")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	text := strings.Join(fs.Args(), " ")

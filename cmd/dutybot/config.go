@@ -16,6 +16,15 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses args; on a bad flag the flag package has already
+// printed the problem and the usage, so it returns errUsage (exit 2).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	return nil
+}
+
 // loadConfig loads file + environment and prints every error, and the
 // warnings too when asked; it fails when any problem is an error.
 func loadConfig(path string, stderr io.Writer, warnings bool) (configs.Config, error) {
@@ -34,7 +43,7 @@ func loadConfig(path string, stderr io.Writer, warnings bool) (configs.Config, e
 func checkConfigCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("check-config", stderr)
 	path := fs.String("config", "", "YAML configuration file (optional; DUTYBOT_* variables override it)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, problems := configs.Load(*path, os.LookupEnv)

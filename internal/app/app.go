@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -123,12 +124,11 @@ func (a *App) Close() error {
 	return a.Store.Close()
 }
 
-// Serve listens on addr and serves until ctx ends, then shuts down: it stops
-// accepting, lets in-flight callbacks finish (up to 10 s) and stops the
-// workers after the work in hand.
-func (a *App) Serve(ctx context.Context, addr string) error {
+// Serve serves on ln until ctx ends, then shuts down: it stops accepting,
+// lets in-flight callbacks finish (up to 10 s) and stops the workers after
+// the work in hand.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Addr:              addr,
 		Handler:           a.mux,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
@@ -144,8 +144,8 @@ func (a *App) Serve(ctx context.Context, addr string) error {
 	}()
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	a.log.Info("dutybot listening", "addr", addr)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("dutybot listening", "addr", ln.Addr().String())
 
 	var err error
 	select {
