@@ -105,36 +105,44 @@ func (o *outbox) run(ctx context.Context) {
 // so an alert to many leaders is not sent one round trip at a time, and one
 // failing recipient does not hold up the others.
 func (o *outbox) deliverPending(ctx context.Context) (time.Duration, error) {
+	now := o.clock.Now()
+	var (
+		mu   sync.Mutex
+		next time.Time
+		// held are members whose lane stopped this round; their later
+		// messages (on later pages) must wait too.
+		held  = make(map[string]bool)
+		after int64
+	)
 	for {
-		msgs, err := o.store.PendingOutgoing(ctx, outboxBatch)
+		msgs, err := o.store.PendingOutgoing(ctx, after, outboxBatch)
 		if err != nil {
 			return 0, err
 		}
-		now := o.clock.Now()
 		lanes := make(map[string][]roster.Outgoing)
 		var order []string
 		for _, m := range msgs {
+			if held[m.ToUser] {
+				continue
+			}
 			if _, ok := lanes[m.ToUser]; !ok {
 				order = append(order, m.ToUser)
 			}
 			lanes[m.ToUser] = append(lanes[m.ToUser], m)
 		}
 
-		var (
-			mu   sync.Mutex
-			sent int
-			next time.Time
-			wg   sync.WaitGroup
-		)
+		var wg sync.WaitGroup
 		work := make(chan []roster.Outgoing)
 		for range min(senders, len(order)) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for lane := range work {
-					n, due := o.deliverLane(ctx, lane, now)
+					due, stopped := o.deliverLane(ctx, lane, now)
 					mu.Lock()
-					sent += n
+					if stopped {
+						held[lane[0].ToUser] = true
+					}
 					if !due.IsZero() && (next.IsZero() || due.Before(next)) {
 						next = due
 					}
@@ -151,34 +159,34 @@ func (o *outbox) deliverPending(ctx context.Context) (time.Duration, error) {
 		if ctx.Err() != nil {
 			return 0, nil
 		}
-		if sent == 0 || len(msgs) < outboxBatch {
-			if next.IsZero() {
-				return 0, nil
-			}
-			return max(next.Sub(o.clock.Now()), time.Millisecond), nil
+		if len(msgs) < outboxBatch {
+			break
 		}
+		after = msgs[len(msgs)-1].ID
 	}
+	if next.IsZero() {
+		return 0, nil
+	}
+	return max(next.Sub(o.clock.Now()), time.Millisecond), nil
 }
 
 // deliverLane sends one member's messages in order until one has to wait.
-// It returns how many left pending status and when the waiting one is due.
-func (o *outbox) deliverLane(ctx context.Context, lane []roster.Outgoing, now time.Time) (int, time.Time) {
-	sent := 0
+// It reports whether the lane stopped early and, if a message is waiting for
+// a retry, when it is due.
+func (o *outbox) deliverLane(ctx context.Context, lane []roster.Outgoing, now time.Time) (due time.Time, stopped bool) {
 	for _, m := range lane {
 		if ctx.Err() != nil {
-			return sent, time.Time{}
+			return time.Time{}, true
 		}
-		if due, ok := o.deferredUntil(m.ID); ok && due.After(now) {
-			return sent, due
+		if at, ok := o.deferredUntil(m.ID); ok && at.After(now) {
+			return at, true
 		}
-		if o.deliver(ctx, m) {
-			sent++
-			continue
+		if !o.deliver(ctx, m) {
+			at, _ := o.deferredUntil(m.ID)
+			return at, true
 		}
-		due, _ := o.deferredUntil(m.ID)
-		return sent, due
 	}
-	return sent, time.Time{}
+	return time.Time{}, false
 }
 
 func (o *outbox) deferredUntil(id int64) (time.Time, bool) {

@@ -355,17 +355,17 @@ VALUES (?, ?, ?, ?, ?, 0, '', '', ?, ?)`)
 	return nil
 }
 
-// PendingOutgoing lists up to limit pending outgoing messages, oldest
-// first. limit must be positive.
-func (s *SQLiteStore) PendingOutgoing(ctx context.Context, limit int) ([]Outgoing, error) {
+// PendingOutgoing lists up to limit pending outgoing messages with id >
+// afterID, oldest first. limit must be positive.
+func (s *SQLiteStore) PendingOutgoing(ctx context.Context, afterID int64, limit int) ([]Outgoing, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("list pending outgoing messages: limit %d is not positive", limit)
 	}
 	rows, err := s.reader.QueryContext(ctx, `SELECT id, reply_to, to_user, kind, content, status, attempts, last_error, wecom_msgid, created_at, updated_at
 FROM outgoing_messages
-WHERE status = ?
+WHERE status = ? AND id > ?
 ORDER BY id
-LIMIT ?`, OutPending, limit)
+LIMIT ?`, OutPending, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list pending outgoing messages: %w", err)
 	}

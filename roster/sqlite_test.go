@@ -202,7 +202,7 @@ func TestSQLiteUsesClock(t *testing.T) {
 	if _, err := s.CompleteReceived(ctx, r.ID, []roster.Outgoing{{ToUser: "zhangsan", Kind: "text", Content: "ok"}}); err != nil {
 		t.Fatalf("CompleteReceived: %v", err)
 	}
-	out, err := s.PendingOutgoing(ctx, 1)
+	out, err := s.PendingOutgoing(ctx, 0, 1)
 	if err != nil || len(out) != 1 {
 		t.Fatalf("PendingOutgoing = %+v, %v", out, err)
 	}
@@ -217,7 +217,7 @@ func TestSQLiteUsesClock(t *testing.T) {
 	if err := s.MarkOutgoing(ctx, o); err != nil {
 		t.Fatalf("MarkOutgoing: %v", err)
 	}
-	out, _ = s.PendingOutgoing(ctx, 1)
+	out, _ = s.PendingOutgoing(ctx, 0, 1)
 	if !out[0].CreatedAt.Equal(want) || !out[0].UpdatedAt.Equal(want.Add(time.Second)) {
 		t.Errorf("after MarkOutgoing: times = %v, %v; want %v, %v", out[0].CreatedAt, out[0].UpdatedAt, want, want.Add(time.Second))
 	}

@@ -71,8 +71,9 @@ type MessageStore interface {
 	CompleteReceived(ctx context.Context, id int64, replies []Outgoing) (done bool, err error)
 	// QueueOutgoing queues messages the bot starts on its own.
 	QueueOutgoing(ctx context.Context, msgs []Outgoing) error
-	// PendingOutgoing lists pending outgoing messages, oldest first.
-	PendingOutgoing(ctx context.Context, limit int) ([]Outgoing, error)
+	// PendingOutgoing lists pending outgoing messages with id > afterID,
+	// oldest first, so a caller can page through all of them.
+	PendingOutgoing(ctx context.Context, afterID int64, limit int) ([]Outgoing, error)
 	// MarkOutgoing records the outcome of one send attempt: status, attempts,
 	// last error and WeCom's msgid.
 	MarkOutgoing(ctx context.Context, o Outgoing) error

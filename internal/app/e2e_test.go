@@ -446,7 +446,7 @@ func TestE2EPermanentSendFailureIsRecorded(t *testing.T) {
 	if len(e.fake.SentTo("zhangsan")) != 0 {
 		t.Fatal("a message was recorded as sent despite the injected errors")
 	}
-	pending, err := e.app.Store.PendingOutgoing(ctx, 10)
+	pending, err := e.app.Store.PendingOutgoing(ctx, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,7 +117,7 @@ func unprocessed(t *testing.T, s roster.Store, limit int) []roster.Received {
 
 func pending(t *testing.T, s roster.Store, limit int) []roster.Outgoing {
 	t.Helper()
-	out, err := s.PendingOutgoing(context.Background(), limit)
+	out, err := s.PendingOutgoing(context.Background(), 0, limit)
 	if err != nil {
 		t.Fatalf("PendingOutgoing(%d): %v", limit, err)
 	}
@@ -415,6 +415,14 @@ func testQueueOutgoingAndPending(t *testing.T, s roster.Store) {
 	}
 	if got := outgoingIDs(pending(t, s, 2)); !slices.Equal(got, outgoingIDs(all)[:2]) {
 		t.Errorf("PendingOutgoing(2) ids = %v, want %v", got, outgoingIDs(all)[:2])
+	}
+	// Paging: after the first id come the other two.
+	next, err := s.PendingOutgoing(ctx, all[0].ID, 10)
+	if err != nil {
+		t.Fatalf("PendingOutgoing after %d: %v", all[0].ID, err)
+	}
+	if got := outgoingIDs(next); !slices.Equal(got, outgoingIDs(all)[1:]) {
+		t.Errorf("PendingOutgoing(after %d) ids = %v, want %v", all[0].ID, got, outgoingIDs(all)[1:])
 	}
 	if n := countOutgoing(t, s); n != 3 {
 		t.Errorf("CountOutgoing = %d, want 3", n)
