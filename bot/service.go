@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"dutybot/bot/wecom"
 	"dutybot/internal/clock"
@@ -15,10 +16,12 @@ import (
 	"dutybot/roster"
 )
 
-// Store is what the conversation layer keeps: members and messages.
+// Store is what the conversation layer keeps: members, messages and the
+// roster.
 type Store interface {
 	roster.MemberStore
 	roster.MessageStore
+	roster.ScheduleStore
 }
 
 // Config wires a Service.
@@ -34,6 +37,14 @@ type Config struct {
 	// Admins are the configured first admins, named in the reply to people
 	// who are not members yet.
 	Admins []string
+	// Location is the office's time zone: dates are read and shown in it.
+	Location *time.Location
+	// Roster holds the office's shift templates, groups and rotations.
+	Roster roster.Settings
+	// Directory reads the WeCom address book (nil: no sync).
+	Directory Directory
+	// Media downloads files members send (nil: no file import in chat).
+	Media MediaFetcher
 }
 
 type job struct {
@@ -44,14 +55,18 @@ type job struct {
 // Service accepts WeCom callbacks, processes them after WeCom has had its
 // answer, and delivers the replies.
 type Service struct {
-	store   Store
-	clock   clock.Clock
-	log     *slog.Logger
-	router  *Router
-	admins  []string
-	queues  []*queue
-	outbox  *outbox
-	started chan struct{}
+	store     Store
+	clock     clock.Clock
+	log       *slog.Logger
+	router    *Router
+	admins    []string
+	loc       *time.Location
+	settings  roster.Settings
+	directory Directory
+	media     MediaFetcher
+	queues    []*queue
+	outbox    *outbox
+	started   chan struct{}
 }
 
 // New builds a Service with the base commands registered.
@@ -62,20 +77,37 @@ func New(cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if len(cfg.Roster.Shifts) == 0 {
+		cfg.Roster = roster.DefaultSettings()
+	}
 	s := &Service{
-		store:   cfg.Store,
-		clock:   cfg.Clock,
-		log:     cfg.Log,
-		router:  NewRouter(),
-		admins:  cfg.Admins,
-		outbox:  newOutbox(cfg.Store, cfg.Sender, cfg.Clock, cfg.Log, cfg.Metrics),
-		started: make(chan struct{}),
+		store:     cfg.Store,
+		clock:     cfg.Clock,
+		log:       cfg.Log,
+		router:    NewRouter(),
+		admins:    cfg.Admins,
+		loc:       cfg.Location,
+		settings:  cfg.Roster,
+		directory: cfg.Directory,
+		media:     cfg.Media,
+		outbox:    newOutbox(cfg.Store, cfg.Sender, cfg.Clock, cfg.Log, cfg.Metrics),
+		started:   make(chan struct{}),
 	}
 	for range cfg.Workers {
 		s.queues = append(s.queues, newQueue())
 	}
-	for _, c := range baseCommands(s.router) {
-		s.router.Add(c)
+	for _, group := range [][]*Command{
+		baseCommands(s.router),
+		s.scheduleCommands(),
+		s.memberCommands(),
+		s.importCommands(),
+	} {
+		for _, c := range group {
+			s.router.Add(c)
+		}
 	}
 	return s
 }
@@ -207,10 +239,7 @@ func (s *Service) process(ctx context.Context, j job) {
 func (s *Service) respond(ctx context.Context, msg wecom.Message) []string {
 	log := s.log.With("id_key", msg.DedupKey(), "user", msg.FromUserName, "type", msg.MsgType, "event", msg.Event)
 	if msg.Event == wecom.EventChangeContact {
-		// Address-book changes are applied by the roster sync (rosters issue);
-		// the callback is kept for audit.
-		log.Info("contact change recorded", "change", msg.ChangeType, "userid", msg.UserID)
-		return nil
+		return s.handleContactChange(ctx, msg)
 	}
 	text, answers := commandText(msg)
 	m, err := s.store.Member(ctx, msg.FromUserName)
@@ -224,6 +253,9 @@ func (s *Service) respond(ctx context.Context, msg wecom.Message) []string {
 	case err != nil:
 		log.Error("look up member", "err", err)
 		return []string{apology}
+	}
+	if msg.MsgType == wecom.TypeFile {
+		return s.handleFile(ctx, m, msg)
 	}
 	if !answers {
 		log.Info("callback recorded")

@@ -14,6 +14,7 @@ type Config struct {
 	Admins   []string `yaml:"admins" env:"DUTYBOT_ADMINS"`     // first admins' WeCom userids (comma-separated in env)
 	WeCom    WeCom    `yaml:"wecom"`
 	Redis    Redis    `yaml:"redis"`
+	Roster   Roster   `yaml:"roster"`
 	Log      Log      `yaml:"log"`
 }
 
@@ -39,6 +40,16 @@ type Redis struct {
 	URL string `yaml:"url" env:"DUTYBOT_REDIS_URL" secret:"true"` // may hold a password
 }
 
+// Roster points at the office's roster rules and schedules the address-book sync.
+type Roster struct {
+	// File is the roster rules file (shift templates, groups, rotations,
+	// special periods, holiday files); empty means built-in default shifts.
+	File string `yaml:"file" env:"DUTYBOT_ROSTER_FILE"`
+	// SyncAt is the daily time (HH:MM, office time zone) the WeCom address
+	// book is synced; "off" disables the daily sync.
+	SyncAt string `yaml:"sync_at" env:"DUTYBOT_ROSTER_SYNC_AT"`
+}
+
 // Log controls structured logging.
 type Log struct {
 	Level  string `yaml:"level" env:"DUTYBOT_LOG_LEVEL"`   // debug, info, warn, error
@@ -58,6 +69,7 @@ func Default() Config {
 			APIBase:         DefaultAPIBase,
 			TimestampWindow: 5 * time.Minute,
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Roster: Roster{SyncAt: "03:00"},
+		Log:    Log{Level: "info", Format: "text"},
 	}
 }

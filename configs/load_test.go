@@ -492,7 +492,8 @@ func TestLeavesOrder(t *testing.T) {
 	want := []string{
 		"http.addr", "db", "timezone", "admins",
 		"wecom.corp_id", "wecom.agent_id", "wecom.secret", "wecom.token", "wecom.aes_key",
-		"wecom.api_base", "wecom.timestamp_window", "redis.url", "log.level", "log.format",
+		"wecom.api_base", "wecom.timestamp_window", "redis.url", "roster.file", "roster.sync_at",
+		"log.level", "log.format",
 	}
 	if !slices.Equal(keys, want) {
 		t.Errorf("leaves() = %v, want %v", keys, want)

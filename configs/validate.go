@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -127,6 +128,7 @@ func Validate(c Config) Problems {
 	v.wecomAPI(c.WeCom)
 	v.wecomApp(c.WeCom)
 	v.redisURL(c.Redis.URL)
+	v.roster(c.Roster)
 	return v.problems
 }
 
@@ -358,6 +360,22 @@ func characters(n int) string {
 
 func isASCIILetterOrDigit(r rune) bool {
 	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+}
+
+// roster checks the sync time and that the roster file exists (its content
+// is checked by the roster package when dutybot loads it).
+func (v *validator) roster(r Roster) {
+	if r.SyncAt != "off" {
+		var h, m int
+		if n, err := fmt.Sscanf(r.SyncAt, "%d:%d", &h, &m); err != nil || n != 2 || h < 0 || h > 23 || m < 0 || m > 59 {
+			v.errorf("roster.sync_at", "%q is not a time of day: want HH:MM such as 03:00, or off (不自动同步)", r.SyncAt)
+		}
+	}
+	if r.File != "" {
+		if _, err := os.Stat(r.File); err != nil {
+			v.errorf("roster.file", "cannot read %q: %v; give the path of a roster rules file (see configs/roster.example.yaml) or leave it empty for the default shifts", r.File, err)
+		}
+	}
 }
 
 // redisURL checks the optional Redis URL. The URL may hold a password, so no

@@ -86,6 +86,7 @@ type MessageStore interface {
 type Store interface {
 	MemberStore
 	MessageStore
+	ScheduleStore
 	// Ping checks the store is reachable (for /healthz).
 	Ping(ctx context.Context) error
 	Close() error

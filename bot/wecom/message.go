@@ -33,6 +33,7 @@ func ParseEnvelope(body []byte) (Envelope, error) {
 const (
 	TypeText     = "text"
 	TypeLocation = "location"
+	TypeFile     = "file"
 	TypeEvent    = "event"
 
 	EventEnterAgent    = "enter_agent"
@@ -58,8 +59,9 @@ type Message struct {
 	Content string `xml:"Content"`
 
 	// image, voice, file
-	PicURL  string `xml:"PicUrl"`
-	MediaID string `xml:"MediaId"`
+	PicURL   string `xml:"PicUrl"`
+	MediaID  string `xml:"MediaId"`
+	FileName string `xml:"FileName"`
 
 	// location message (MsgType=location)
 	LocationX float64 `xml:"Location_X"`

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"dutybot/configs"
+	"dutybot/roster"
 )
 
 // newFlags makes a flag set that reports errors to stderr without exiting.
@@ -52,6 +53,12 @@ func checkConfigCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if problems.HasErrors() {
 		return fmt.Errorf("%d problem(s) found", len(problems))
+	}
+	if cfg.Roster.File != "" {
+		if _, err := roster.LoadSettings(cfg.Roster.File); err != nil {
+			fmt.Fprintf(stdout, "error: roster.file: %v\n", err)
+			return fmt.Errorf("roster file has errors")
+		}
 	}
 	source := "defaults and environment"
 	if *path != "" {

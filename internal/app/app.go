@@ -81,8 +81,17 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock) er
 		a.log.Warn("WeCom is not configured: /wecom/callback answers 503; run `dutybot serve --demo` to try dutybot without WeCom")
 	}
 
+	loc, err := cfg.Location()
+	if err != nil {
+		return err
+	}
+	settings, err := a.loadRoster(ctx, cfg.Roster.File)
+	if err != nil {
+		return err
+	}
 	a.Service = bot.New(bot.Config{
 		Store: a.Store, Sender: sender, Clock: clk, Log: a.log, Metrics: a.Metrics, Admins: cfg.Admins,
+		Location: loc, Roster: settings,
 	})
 	if err := a.Service.Bootstrap(ctx); err != nil {
 		return err
@@ -105,6 +114,33 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock) er
 		Log:     a.log,
 	}.Mux()
 	return nil
+}
+
+// loadRoster reads the roster rules file (default shifts without one) and
+// loads the holiday files it names into the store, for dates an admin has
+// not already set.
+func (a *App) loadRoster(ctx context.Context, path string) (roster.Settings, error) {
+	if path == "" {
+		return roster.DefaultSettings(), nil
+	}
+	settings, err := roster.LoadSettings(path)
+	if err != nil {
+		return roster.Settings{}, err
+	}
+	for _, f := range settings.HolidayFiles {
+		days, err := roster.LoadHolidayFile(f)
+		if err != nil {
+			return roster.Settings{}, err
+		}
+		n, err := a.Store.AddHolidayDaysIfAbsent(ctx, days, roster.AuditEntry{Actor: "system", Action: "加载节假日文件", Subject: f})
+		if err != nil {
+			return roster.Settings{}, err
+		}
+		if n > 0 {
+			a.log.Info("holiday schedule loaded", "file", f, "days", n)
+		}
+	}
+	return settings, nil
 }
 
 // Handle adds an extra handler (the demo mounts its fake WeCom this way).
