@@ -34,7 +34,16 @@ type Command struct {
 	Roles   []roster.Role
 	Usage   string // e.g. "帮助 / help"
 	Summary string // one line for the help text
-	Run     func(ctx context.Context, req Request) (string, error)
+	// Markdown replies are sent as WeCom markdown (tables of names and
+	// times read better on a phone); others as plain text.
+	Markdown bool
+	Run      func(ctx context.Context, req Request) (string, error)
+}
+
+// Reply is the bot's answer to one message.
+type Reply struct {
+	Text     string
+	Markdown bool
 }
 
 // allowed reports whether m may run c.
@@ -83,29 +92,29 @@ func Normalize(text string) string {
 
 // Route runs the command text names for m and returns the reply. err is
 // non-nil only for failures that are not the member's fault.
-func (r *Router) Route(ctx context.Context, m roster.Member, text string) (string, error) {
+func (r *Router) Route(ctx context.Context, m roster.Member, text string) (Reply, error) {
 	norm := Normalize(text)
 	words := strings.Fields(norm)
 	if len(words) == 0 {
-		return "请输入命令。" + r.menu(m), nil
+		return Reply{Text: "请输入命令。" + r.menu(m)}, nil
 	}
 	name := strings.TrimPrefix(strings.ToLower(words[0]), "/")
 	c, ok := r.byName[name]
 	if !ok {
-		return fmt.Sprintf("没有「%s」这个命令。%s", words[0], r.menu(m)), nil
+		return Reply{Text: fmt.Sprintf("没有「%s」这个命令。%s", words[0], r.menu(m))}, nil
 	}
 	if !c.allowed(m) {
-		return fmt.Sprintf("「%s」仅限%s使用。%s", c.Name, roleList(c.Roles), r.menu(m)), nil
+		return Reply{Text: fmt.Sprintf("「%s」仅限%s使用。%s", c.Name, roleList(c.Roles), r.menu(m))}, nil
 	}
-	reply, err := c.Run(ctx, Request{Member: m, Name: c.Name, Args: words[1:], Text: norm})
+	text, err := c.Run(ctx, Request{Member: m, Name: c.Name, Args: words[1:], Text: norm})
 	var ue *UserError
 	if errors.As(err, &ue) {
-		return ue.Msg, nil
+		return Reply{Text: ue.Msg}, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("command %s: %w", c.Name, err)
+		return Reply{}, fmt.Errorf("command %s: %w", c.Name, err)
 	}
-	return reply, nil
+	return Reply{Text: text, Markdown: c.Markdown}, nil
 }
 
 // Available lists the commands m may run, in registration order.

@@ -76,7 +76,8 @@ func TestRoute(t *testing.T) {
 	r := testRouter()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := r.Route(context.Background(), tt.member, tt.text)
+			reply, err := r.Route(context.Background(), tt.member, tt.text)
+			got := reply.Text
 			if tt.wantError {
 				if err == nil || got != "" {
 					t.Fatalf("Route = %q, %v; want an error and no reply", got, err)

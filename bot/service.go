@@ -218,9 +218,13 @@ func (s *Service) process(ctx context.Context, j job) {
 	replies := s.respond(ctx, j.msg)
 	out := make([]roster.Outgoing, 0, len(replies))
 	now := s.clock.Now().UTC()
-	for _, text := range replies {
+	for _, r := range replies {
+		kind := "text"
+		if r.Markdown {
+			kind = "markdown"
+		}
 		out = append(out, roster.Outgoing{
-			ToUser: j.msg.FromUserName, Kind: "text", Content: text,
+			ToUser: j.msg.FromUserName, Kind: kind, Content: r.Text,
 			Status: roster.OutPending, CreatedAt: now, UpdatedAt: now, ReplyTo: j.id,
 		})
 	}
@@ -236,10 +240,10 @@ func (s *Service) process(ctx context.Context, j job) {
 }
 
 // respond decides the replies to one callback.
-func (s *Service) respond(ctx context.Context, msg wecom.Message) []string {
+func (s *Service) respond(ctx context.Context, msg wecom.Message) []Reply {
 	log := s.log.With("id_key", msg.DedupKey(), "user", msg.FromUserName, "type", msg.MsgType, "event", msg.Event)
 	if msg.Event == wecom.EventChangeContact {
-		return s.handleContactChange(ctx, msg)
+		return texts(s.handleContactChange(ctx, msg))
 	}
 	text, answers := commandText(msg)
 	m, err := s.store.Member(ctx, msg.FromUserName)
@@ -249,13 +253,13 @@ func (s *Service) respond(ctx context.Context, msg wecom.Message) []string {
 		if !answers {
 			return nil
 		}
-		return []string{s.notMemberReply(ctx, msg.FromUserName, err == nil)}
+		return texts([]string{s.notMemberReply(ctx, msg.FromUserName, err == nil)})
 	case err != nil:
 		log.Error("look up member", "err", err)
-		return []string{apology}
+		return texts([]string{apology})
 	}
 	if msg.MsgType == wecom.TypeFile {
-		return s.handleFile(ctx, m, msg)
+		return texts(s.handleFile(ctx, m, msg))
 	}
 	if !answers {
 		log.Info("callback recorded")
@@ -264,10 +268,19 @@ func (s *Service) respond(ctx context.Context, msg wecom.Message) []string {
 	reply, err := s.router.Route(ctx, m, text)
 	if err != nil {
 		log.Error("command failed", "err", err)
-		return []string{apology}
+		return texts([]string{apology})
 	}
 	log.Info("command handled", "text", Normalize(text))
-	return []string{reply}
+	return []Reply{reply}
+}
+
+// texts makes plain-text replies.
+func texts(ss []string) []Reply {
+	out := make([]Reply, len(ss))
+	for i, s := range ss {
+		out[i] = Reply{Text: s}
+	}
+	return out
 }
 
 const apology = "抱歉，系统处理出错，已记录。请稍后再试，紧急情况请直接电话联系值班室。"
