@@ -168,7 +168,11 @@ func (e *e2e) waitSent(user string, n int) []wecomtest.Sent {
 	defer cancel()
 	got, err := e.fake.WaitSent(ctx, n, func(s wecomtest.Sent) bool { return s.ToUser == user })
 	if err != nil {
-		e.t.Fatalf("waiting for %d message(s) to %s: %v (sent so far: %+v)", n, user, err, e.fake.Sent())
+		var so []string
+		for _, s := range e.fake.Sent() {
+			so = append(so, s.ToUser+": "+s.Content)
+		}
+		e.t.Fatalf("waiting for %d message(s) to %s: %v; sent so far:\n%s", n, user, err, strings.Join(so, "\n---\n"))
 	}
 	return got
 }
