@@ -16,6 +16,18 @@ type MemberStore interface {
 	// GrantRole adds role r to the member, creating a bare active member
 	// (name = userid) if none exists. Granting a held role changes nothing.
 	GrantRole(ctx context.Context, userID string, r Role) error
+	// ApplyMemberSync applies an address-book sync plan (see SyncMembers)
+	// in one transaction with one audit entry, keeping every member's roles.
+	// An empty plan writes nothing.
+	ApplyMemberSync(ctx context.Context, plan SyncPlan, audit AuditEntry) error
+	// AssignRole gives an existing member role r with an audit entry (before
+	// and after: the member's roles) and reports whether anything changed.
+	// An unknown userid is ErrNotFound.
+	AssignRole(ctx context.Context, userID string, r Role, audit AuditEntry) (bool, error)
+	// RevokeRole takes role r from the member, audited like AssignRole, and
+	// reports whether anything changed. Taking the admin role from the only
+	// active admin fails with ErrLastAdmin.
+	RevokeRole(ctx context.Context, userID string, r Role, audit AuditEntry) (bool, error)
 }
 
 // Received is one callback from WeCom, kept for deduplication and audit.

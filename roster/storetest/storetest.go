@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 		{"GrantRoleIdempotent", testGrantRoleIdempotent},
 		{"GrantRoleKeepsExistingMember", testGrantRoleKeepsExistingMember},
 	}
+	tests = append(tests, memberSyncTests()...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
