@@ -70,8 +70,10 @@ type Router struct {
 // NewRouter returns an empty router.
 func NewRouter() *Router { return &Router{byName: make(map[string]*Command)} }
 
-// Add registers c under its name and aliases. A name used twice is a
-// programming error and panics at start-up.
+// Add registers c under its name and aliases. A name is one word, or two
+// words separated by one space ("confirm import"), which Route matches
+// before the first word alone. A name used twice is a programming error and
+// panics at start-up.
 func (r *Router) Add(c *Command) {
 	for _, n := range append([]string{c.Name}, c.Aliases...) {
 		key := strings.ToLower(n)
@@ -100,13 +102,20 @@ func (r *Router) Route(ctx context.Context, m roster.Member, text string) (Reply
 	}
 	name := strings.TrimPrefix(strings.ToLower(words[0]), "/")
 	c, ok := r.byName[name]
+	args := words[1:]
+	if len(words) > 1 {
+		// A two-word name ("confirm import") wins over its first word.
+		if c2, ok2 := r.byName[name+" "+strings.ToLower(words[1])]; ok2 {
+			c, ok, args = c2, true, words[2:]
+		}
+	}
 	if !ok {
 		return Reply{Text: fmt.Sprintf("没有「%s」这个命令。%s", words[0], r.menu(m))}, nil
 	}
 	if !c.allowed(m) {
 		return Reply{Text: fmt.Sprintf("「%s」仅限%s使用。%s", c.Name, roleList(c.Roles), r.menu(m))}, nil
 	}
-	text, err := c.Run(ctx, Request{Member: m, Name: c.Name, Args: words[1:], Text: norm})
+	text, err := c.Run(ctx, Request{Member: m, Name: c.Name, Args: args, Text: norm})
 	var ue *UserError
 	if errors.As(err, &ue) {
 		return Reply{Text: ue.Msg}, nil

@@ -64,6 +64,7 @@ type Service struct {
 	settings  roster.Settings
 	directory Directory
 	media     MediaFetcher
+	imports   *pendingImports
 	queues    []*queue
 	outbox    *outbox
 	started   chan struct{}
@@ -93,6 +94,7 @@ func New(cfg Config) *Service {
 		settings:  cfg.Roster,
 		directory: cfg.Directory,
 		media:     cfg.Media,
+		imports:   newPendingImports(),
 		outbox:    newOutbox(cfg.Store, cfg.Sender, cfg.Clock, cfg.Log, cfg.Metrics),
 		started:   make(chan struct{}),
 	}

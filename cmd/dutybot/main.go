@@ -6,6 +6,8 @@
 //	dutybot check-config [--config FILE]
 //	dutybot chat --as USERID [--url URL] TEXT...
 //	dutybot bench callback [-n N] [-c C] [--url URL]
+//	dutybot roster import FILE [--config FILE] [--dry-run]
+//	dutybot roster export --from DATE --to DATE [--format csv|xlsx] [-o FILE]
 package main
 
 import (
@@ -27,6 +29,8 @@ Usage:
   dutybot check-config [--config FILE]         validate the configuration and print every problem
   dutybot chat --as USERID [--url URL] TEXT    send TEXT as USERID through a signed, encrypted callback and print the reply
   dutybot bench callback [-n N] [-c C]         load a running server with signed callbacks and print throughput and latency
+  dutybot roster import FILE [--dry-run]       check a CSV/XLSX roster, print the preview and errors by row, apply it atomically
+  dutybot roster export --from D --to D [-o F] write the roster of those days as CSV (stdout) or XLSX (-o F.xlsx)
 
 Configuration comes from FILE (YAML, see configs/dutybot.example.yaml) and DUTYBOT_* environment variables.
 `
@@ -55,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = chatCmd(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = benchCmd(ctx, args[1:], stdout, stderr)
+	case "roster":
+		err = rosterCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

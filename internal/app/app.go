@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -26,12 +28,17 @@ import (
 
 // App is a configured dutybot, ready to serve.
 type App struct {
-	Store   *roster.SQLiteStore
-	Service *bot.Service
-	Metrics *metrics.Metrics
-	mux     *http.ServeMux
-	log     *slog.Logger
-	redis   *redis.Client
+	Store    *roster.SQLiteStore
+	Service  *bot.Service
+	Metrics  *metrics.Metrics
+	Settings roster.Settings
+	Location *time.Location
+	mux      *http.ServeMux
+	log      *slog.Logger
+	redis    *redis.Client
+	// syncAt is when the daily address-book sync runs (office time); nil
+	// when roster.sync_at is "off".
+	syncAt *roster.ClockTime
 }
 
 // New opens the store, bootstraps the configured admins and queues any
@@ -63,6 +70,9 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock) er
 
 	var crypto *wecom.Crypto
 	var sender bot.Sender = unconfiguredSender{}
+	var media bot.MediaFetcher // nil (no file import in chat) until WeCom is configured
+	// directory stays nil (no address-book sync) until WeCom is configured.
+	var directory bot.Directory
 	if cfg.WeComConfigured() {
 		var err error
 		crypto, err = wecom.NewCrypto(cfg.WeCom.Token, cfg.WeCom.AESKey, cfg.WeCom.CorpID)
@@ -74,9 +84,10 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock) er
 			return fmt.Errorf("wecom.agent_id: %w", err)
 		}
 		wecom.SetAPIBase(cfg.WeCom.APIBase)
-		sender = wecom.NewClient(wecom.ClientConfig{
-			CorpID: cfg.WeCom.CorpID, AgentID: agentID, Secret: cfg.WeCom.Secret, Cache: tokenCache,
-		})
+		apiCfg := wecom.ClientConfig{CorpID: cfg.WeCom.CorpID, AgentID: agentID, Secret: cfg.WeCom.Secret, Cache: tokenCache}
+		sender = wecom.NewClient(apiCfg)
+		media = wecom.NewMediaClient(apiCfg)
+		directory = wecom.NewDirectory(apiCfg)
 	} else {
 		a.log.Warn("WeCom is not configured: /wecom/callback answers 503; run `dutybot serve --demo` to try dutybot without WeCom")
 	}
@@ -89,10 +100,14 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock) er
 	if err != nil {
 		return err
 	}
+	a.Settings, a.Location = settings, loc
 	a.Service = bot.New(bot.Config{
 		Store: a.Store, Sender: sender, Clock: clk, Log: a.log, Metrics: a.Metrics, Admins: cfg.Admins,
-		Location: loc, Roster: settings,
+		Location: loc, Roster: settings, Media: media, Directory: directory,
 	})
+	if err := a.scheduleSync(cfg.Roster.SyncAt); err != nil {
+		return err
+	}
 	if err := a.Service.Bootstrap(ctx); err != nil {
 		return err
 	}
@@ -149,8 +164,30 @@ func (a *App) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, h) 
 // Handler is the HTTP handler serving every route.
 func (a *App) Handler() http.Handler { return a.mux }
 
-// Run processes callbacks and delivers replies until ctx ends.
-func (a *App) Run(ctx context.Context) { a.Service.Run(ctx) }
+// Run processes callbacks, delivers replies and runs the daily
+// address-book sync until ctx ends.
+func (a *App) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	if a.syncAt != nil {
+		wg.Go(func() { a.Service.RunDailySync(ctx, *a.syncAt) })
+	}
+	a.Service.Run(ctx)
+	wg.Wait()
+}
+
+// scheduleSync reads roster.sync_at: "HH:MM" in the office's time zone, or
+// "off" for no daily address-book sync.
+func (a *App) scheduleSync(syncAt string) error {
+	if syncAt == "" || strings.EqualFold(syncAt, "off") {
+		return nil
+	}
+	at, err := roster.ParseClock(syncAt)
+	if err != nil {
+		return fmt.Errorf("roster.sync_at: %w", err)
+	}
+	a.syncAt = &at
+	return nil
+}
 
 // Close releases the store and Redis.
 func (a *App) Close() error {

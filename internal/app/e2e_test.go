@@ -67,6 +67,9 @@ func newE2E(t testing.TB, dbPath string) *e2e {
 	cfg := configs.Default()
 	cfg.DB = dbPath
 	cfg.Admins = []string{"boss"}
+	// No daily address-book sync: its timer would be armed on the test
+	// clock. TestE2EDailySync turns it on.
+	cfg.Roster.SyncAt = "off"
 	cfg.WeCom = configs.WeCom{
 		CorpID: e2eCorp, AgentID: "1000002", Secret: e2eSecret, Token: e2eToken, AESKey: e2eAESKey,
 		APIBase: fakeSrv.URL, TimestampWindow: 5 * time.Minute,
