@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"time"
 
 	"dutybot/configs"
 	"dutybot/internal/app"
 	"dutybot/internal/clock"
 	"dutybot/internal/demo"
+	"dutybot/roster"
 )
 
 func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
@@ -50,6 +52,9 @@ func serve(ctx context.Context, cfg configs.Config, ln net.Listener, demoMode bo
 	defer a.Close()
 	if demoMode {
 		if err := demo.Seed(ctx, a.Store); err != nil {
+			return err
+		}
+		if err := demo.SeedRoster(ctx, a.Store, a.Settings, roster.DateOf(time.Now(), a.Location)); err != nil {
 			return err
 		}
 		a.Handle(demo.PathPrefix+"/", demo.NewFake())

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 
 	"dutybot/bot/wecomtest"
@@ -74,18 +75,54 @@ func Apply(cfg *configs.Config) {
 	cfg.WeCom.AESKey = AESKey
 	cfg.WeCom.APIBase = BaseURL(cfg.HTTP.Addr) + PathPrefix
 	cfg.Admins = append(cfg.Admins, "zhaoliu")
+	if cfg.Roster.File == "" {
+		if _, err := os.Stat(RosterFile); err == nil {
+			cfg.Roster.File = RosterFile
+		}
+	}
+}
+
+// RosterFile is the example roster rules the demo uses when run from the
+// repository (make run), with duty groups of the demo office.
+const RosterFile = "configs/roster.example.yaml"
+
+// SeedRoster fills four weeks from yesterday by the rotations, unless that
+// range already has assignments (a demo database that was used keeps what
+// the visitor changed).
+func SeedRoster(ctx context.Context, store roster.Store, settings roster.Settings, today roster.Date) error {
+	from, to := today.AddDays(-1), today.AddDays(27)
+	existing, err := store.Assignments(ctx, from, to)
+	if err != nil || len(existing) > 0 || len(settings.Rotations) == 0 {
+		return err
+	}
+	days, err := store.HolidayDays(ctx, from.AddDays(-1), to.AddDays(1))
+	if err != nil {
+		return err
+	}
+	cal := roster.NewCalendar(days, settings.SpecialPeriods)
+	slots, as := roster.Generate(settings.Shifts, cal, settings.Groups, settings.Rotations, from, to)
+	audit := roster.AuditEntry{Actor: "demo", Action: "排班 生成", Subject: from.String() + " 至 " + to.String()}
+	if err := store.ReplaceSlots(ctx, slots, as, audit); err != nil {
+		return fmt.Errorf("seed demo roster: %w", err)
+	}
+	return nil
 }
 
 // NewFake returns the fake WeCom for the demo, with the office in its
 // address book.
 func NewFake() *wecomtest.Fake {
 	f := wecomtest.New(wecomtest.Config{CorpID: CorpID, Secret: Secret, AgentID: AgentID, PathPrefix: PathPrefix})
+	// The departments match the seeded members', so 同步通讯录 in the demo
+	// changes only what a real sync would: it adds 周七.
+	deptIDs := map[string]int{"值班室": 2, "办公厅": 3}
 	f.AddDepartment(wecomtest.Department{ID: 1, Name: "示范单位", ParentID: 0})
+	f.AddDepartment(wecomtest.Department{ID: 2, Name: "值班室", ParentID: 1})
+	f.AddDepartment(wecomtest.Department{ID: 3, Name: "办公厅", ParentID: 1})
 	// 周七 is in the corp's address book but not on the duty roster, to show
-	// what the bot tells people it does not know.
-	f.AddUser(wecomtest.User{UserID: "zhouqi", Name: "周七", Department: []int{1}, Status: 1})
+	// what the bot tells people it does not know (until an admin syncs).
+	f.AddUser(wecomtest.User{UserID: "zhouqi", Name: "周七", Department: []int{2}, Status: 1})
 	for _, m := range Office() {
-		f.AddUser(wecomtest.User{UserID: m.UserID, Name: m.Name, Mobile: m.Mobile, Department: []int{1}, Status: 1})
+		f.AddUser(wecomtest.User{UserID: m.UserID, Name: m.Name, Mobile: m.Mobile, Department: []int{deptIDs[m.Department]}, Status: 1})
 	}
 	return f
 }

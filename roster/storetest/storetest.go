@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) roster.Store) {
 		{"GrantRoleKeepsExistingMember", testGrantRoleKeepsExistingMember},
 	}
 	tests = append(tests, memberSyncTests()...)
+	tests = append(tests, scheduleTests()...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
