@@ -8,10 +8,7 @@ import (
 	"strconv"
 
 	"github.com/silenceper/wechat/v2/cache"
-	"github.com/silenceper/wechat/v2/credential"
 	"github.com/silenceper/wechat/v2/util"
-	"github.com/silenceper/wechat/v2/work"
-	workconfig "github.com/silenceper/wechat/v2/work/config"
 	"github.com/silenceper/wechat/v2/work/message"
 )
 
@@ -39,30 +36,16 @@ type ClientConfig struct {
 
 // Client sends messages as the app through silenceper/wechat's work module.
 type Client struct {
+	app      app
 	messages *message.Client
 	agentID  string
-	cache    cache.Cache
-	tokenKey string
 }
 
 // NewClient builds a client. Call SetAPIBase first to point it elsewhere
 // than WeCom's public host.
 func NewClient(cfg ClientConfig) *Client {
-	agent := strconv.Itoa(cfg.AgentID)
-	wk := work.NewWork(&workconfig.Config{
-		CorpID:     cfg.CorpID,
-		CorpSecret: cfg.Secret,
-		AgentID:    agent,
-		Cache:      cfg.Cache,
-	})
-	return &Client{
-		messages: wk.GetMessage(),
-		agentID:  agent,
-		cache:    cfg.Cache,
-		// The key silenceper's work access-token handle caches under; deleting
-		// it forces a fresh gettoken.
-		tokenKey: fmt.Sprintf("%s_access_token_%s_%s", credential.CacheKeyWorkPrefix, cfg.CorpID, agent),
-	}
+	a := newApp(cfg)
+	return &Client{app: a, messages: a.work.GetMessage(), agentID: strconv.Itoa(cfg.AgentID)}
 }
 
 // markdownRequest is message/send with msgtype markdown, which silenceper
@@ -88,28 +71,27 @@ func (c *Client) common(toUser, msgType string) *message.SendRequestCommon {
 	return &message.SendRequestCommon{ToUser: toUser, MsgType: msgType, AgentID: c.agentID}
 }
 
-// send calls message/send once, and once more with a fresh access token when
-// WeCom says the cached one is invalid or expired.
+// send calls message/send, with a fresh access token when WeCom says the
+// cached one is invalid or expired.
 func (c *Client) send(ctx context.Context, kind string, req any) (string, error) {
-	for attempt := 0; ; attempt++ {
-		if err := ctx.Err(); err != nil {
+	var resp *message.SendResponse
+	err := c.app.withFreshToken(ctx, func() error {
+		var err error
+		resp, err = c.messages.Send("message/send "+kind, req)
+		return err
+	})
+	if resp != nil && resp.InvalidUser != "" {
+		// WeCom answers errcode 0 or 81013 and names the userids it could
+		// not reach; for one recipient that means nothing arrived.
+		return "", &SendError{Code: codeInvalidUser, Msg: "invalid user " + resp.InvalidUser, err: err}
+	}
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return "", err
 		}
-		resp, err := c.messages.Send("message/send "+kind, req)
-		if attempt == 0 && isTokenError(err) {
-			_ = c.cache.Delete(c.tokenKey)
-			continue
-		}
-		if resp != nil && resp.InvalidUser != "" {
-			// WeCom answers errcode 0 or 81013 and names the userids it
-			// could not reach; for one recipient that means nothing arrived.
-			return "", &SendError{Code: codeInvalidUser, Msg: "invalid user " + resp.InvalidUser, err: err}
-		}
-		if err != nil {
-			return "", wrapSendError(err)
-		}
-		return resp.MsgID, nil
+		return "", wrapSendError(err)
 	}
+	return resp.MsgID, nil
 }
 
 func isTokenError(err error) bool {

@@ -7,12 +7,8 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/silenceper/wechat/v2/cache"
-	"github.com/silenceper/wechat/v2/credential"
 	"github.com/silenceper/wechat/v2/util"
-	"github.com/silenceper/wechat/v2/work"
 	"github.com/silenceper/wechat/v2/work/addresslist"
-	workconfig "github.com/silenceper/wechat/v2/work/config"
 	workcontext "github.com/silenceper/wechat/v2/work/context"
 )
 
@@ -63,30 +59,17 @@ func (u DirectoryUser) Active() bool {
 // it), made the same way. It sees what the app's visible range (可见范围)
 // lets it see. Like Client it honours SetAPIBase.
 type Directory struct {
-	book     *addresslist.Client
-	tokens   *workcontext.Context
-	cache    cache.Cache
-	tokenKey string
+	app    app
+	book   *addresslist.Client
+	tokens *workcontext.Context
 }
 
 // NewDirectory builds an address-book client. It shares the access token,
 // and its cache, with the Client built from the same ClientConfig. Call
 // SetAPIBase first to point it elsewhere than WeCom's public host.
 func NewDirectory(cfg ClientConfig) *Directory {
-	agent := strconv.Itoa(cfg.AgentID)
-	wk := work.NewWork(&workconfig.Config{
-		CorpID:     cfg.CorpID,
-		CorpSecret: cfg.Secret,
-		AgentID:    agent,
-		Cache:      cfg.Cache,
-	})
-	return &Directory{
-		book:   wk.GetAddressList(),
-		tokens: wk.GetContext(),
-		cache:  cfg.Cache,
-		// The same key NewClient uses: silenceper's work access-token key.
-		tokenKey: fmt.Sprintf("%s_access_token_%s_%s", credential.CacheKeyWorkPrefix, cfg.CorpID, agent),
-	}
+	a := newApp(cfg)
+	return &Directory{app: a, book: a.work.GetAddressList(), tokens: a.work.GetContext()}
 }
 
 // DirectoryError is a failed address-book call, with WeCom's errcode when it
@@ -123,24 +106,18 @@ func (e *DirectoryError) Hint() string {
 // call runs fn, and once more after dropping the cached access token when
 // WeCom says it is invalid or expired. Errors come back as *DirectoryError.
 func (d *Directory) call(ctx context.Context, api string, fn func() error) error {
-	for attempt := 0; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("wecom %s: %w", api, err)
-		}
-		err := fn()
-		if attempt == 0 && isTokenError(err) {
-			_ = d.cache.Delete(d.tokenKey)
-			continue
-		}
-		if err == nil {
-			return nil
-		}
-		var ce *util.CommonError
-		if errors.As(err, &ce) {
-			return &DirectoryError{API: api, Code: ce.ErrCode, Msg: Redact(ce.ErrMsg), err: err}
-		}
-		return &DirectoryError{API: api, Msg: Redact(err.Error()), err: err}
+	err := d.app.withFreshToken(ctx, fn)
+	if err == nil {
+		return nil
 	}
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("wecom %s: %w", api, err)
+	}
+	var ce *util.CommonError
+	if errors.As(err, &ce) {
+		return &DirectoryError{API: api, Code: ce.ErrCode, Msg: Redact(ce.ErrMsg), err: err}
+	}
+	return &DirectoryError{API: api, Msg: Redact(err.Error()), err: err}
 }
 
 // departments returns the names of the departments the app may see, by id,

@@ -5,13 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 
-	"github.com/silenceper/wechat/v2/cache"
-	"github.com/silenceper/wechat/v2/credential"
 	"github.com/silenceper/wechat/v2/util"
-	"github.com/silenceper/wechat/v2/work"
-	workconfig "github.com/silenceper/wechat/v2/work/config"
 	"github.com/silenceper/wechat/v2/work/material"
 )
 
@@ -24,53 +19,37 @@ const codeInvalidMediaID = 40007
 // access token, and its cache, with the Client built from the same
 // ClientConfig.
 type MediaClient struct {
+	app      app
 	material *material.Client
-	cache    cache.Cache
-	tokenKey string
 }
 
 // NewMediaClient builds a media client. Call SetAPIBase first to point it
 // elsewhere than WeCom's public host.
 func NewMediaClient(cfg ClientConfig) *MediaClient {
-	agent := strconv.Itoa(cfg.AgentID)
-	wk := work.NewWork(&workconfig.Config{
-		CorpID:     cfg.CorpID,
-		CorpSecret: cfg.Secret,
-		AgentID:    agent,
-		Cache:      cfg.Cache,
-	})
-	return &MediaClient{
-		material: wk.GetMaterial(),
-		cache:    cfg.Cache,
-		// The same key NewClient uses: silenceper's work access-token key.
-		tokenKey: fmt.Sprintf("%s_access_token_%s_%s", credential.CacheKeyWorkPrefix, cfg.CorpID, agent),
-	}
+	a := newApp(cfg)
+	return &MediaClient{app: a, material: a.work.GetMaterial()}
 }
 
-// FetchMedia downloads temporary media mediaID. When WeCom says the cached
-// access token is invalid or expired, the token is dropped and the
-// download tried once more. silenceper's call takes no context; ctx is
-// checked before each attempt, and every call is bounded by the API
-// timeout SetAPIBase installs.
+// FetchMedia downloads temporary media mediaID, with a fresh access token
+// when WeCom says the cached one is invalid or expired.
 func (c *MediaClient) FetchMedia(ctx context.Context, mediaID string) ([]byte, error) {
 	if mediaID == "" {
 		return nil, &MediaError{Msg: "empty media id"}
 	}
-	for attempt := 0; ; attempt++ {
-		if err := ctx.Err(); err != nil {
+	var data []byte
+	err := c.app.withFreshToken(ctx, func() error {
+		var err error
+		// silenceper puts the id into the query unescaped.
+		data, err = c.material.GetTempFile(url.QueryEscape(mediaID))
+		return err
+	})
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return nil, err
 		}
-		// silenceper puts the id into the query unescaped.
-		data, err := c.material.GetTempFile(url.QueryEscape(mediaID))
-		if attempt == 0 && isTokenError(err) {
-			_ = c.cache.Delete(c.tokenKey)
-			continue
-		}
-		if err != nil {
-			return nil, mediaError(err)
-		}
-		return data, nil
+		return nil, mediaError(err)
 	}
+	return data, nil
 }
 
 // MediaError is a failed media download, with WeCom's errcode when it gave
