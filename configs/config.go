@@ -15,6 +15,7 @@ type Config struct {
 	WeCom    WeCom    `yaml:"wecom"`
 	Redis    Redis    `yaml:"redis"`
 	Roster   Roster   `yaml:"roster"`
+	Push     Push     `yaml:"push"`
 	Log      Log      `yaml:"log"`
 }
 
@@ -48,6 +49,35 @@ type Roster struct {
 	// SyncAt is the daily time (HH:MM, office time zone) the WeCom address
 	// book is synced; "off" disables the daily sync.
 	SyncAt string `yaml:"sync_at" env:"DUTYBOT_ROSTER_SYNC_AT"`
+}
+
+// Push configures the phone push providers; each is off until configured.
+type Push struct {
+	APNs APNs `yaml:"apns"`
+	FCM  FCM  `yaml:"fcm"`
+}
+
+// APNs is Apple's push service. Token auth (key_file + key_id + team_id) is
+// preferred; certificate auth (cert_file + cert_password) also works.
+type APNs struct {
+	KeyFile      string `yaml:"key_file" env:"DUTYBOT_APNS_KEY_FILE"` // .p8 auth key
+	KeyID        string `yaml:"key_id" env:"DUTYBOT_APNS_KEY_ID"`
+	TeamID       string `yaml:"team_id" env:"DUTYBOT_APNS_TEAM_ID"`
+	CertFile     string `yaml:"cert_file" env:"DUTYBOT_APNS_CERT_FILE"` // .p12
+	CertPassword string `yaml:"cert_password" env:"DUTYBOT_APNS_CERT_PASSWORD" secret:"true"`
+	Topic        string `yaml:"topic" env:"DUTYBOT_APNS_TOPIC"` // the iOS app's bundle id
+	// Production selects api.push.apple.com over the development host;
+	// Host overrides both (tests, proxies).
+	Production bool   `yaml:"production" env:"DUTYBOT_APNS_PRODUCTION"`
+	Host       string `yaml:"host" env:"DUTYBOT_APNS_HOST"`
+}
+
+// FCM is Firebase Cloud Messaging (HTTP v1).
+type FCM struct {
+	CredentialsFile string `yaml:"credentials_file" env:"DUTYBOT_FCM_CREDENTIALS_FILE"` // service-account JSON
+	ProjectID       string `yaml:"project_id" env:"DUTYBOT_FCM_PROJECT_ID"`
+	// Endpoint overrides FCM's API endpoint (tests, proxies).
+	Endpoint string `yaml:"endpoint" env:"DUTYBOT_FCM_ENDPOINT"`
 }
 
 // Log controls structured logging.

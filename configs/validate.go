@@ -129,6 +129,7 @@ func Validate(c Config) Problems {
 	v.wecomApp(c.WeCom)
 	v.redisURL(c.Redis.URL)
 	v.roster(c.Roster)
+	v.push(c.Push)
 	return v.problems
 }
 
@@ -375,6 +376,54 @@ func (v *validator) roster(r Roster) {
 		if _, err := os.Stat(r.File); err != nil {
 			v.errorf("roster.file", "cannot read %q: %v; give the path of a roster rules file (see configs/roster.example.yaml) or leave it empty for the default shifts", r.File, err)
 		}
+	}
+}
+
+// push checks that each provider is either off or completely configured.
+func (v *validator) push(p Push) {
+	a := p.APNs
+	if a.KeyFile != "" || a.KeyID != "" || a.TeamID != "" || a.CertFile != "" || a.Topic != "" {
+		switch {
+		case a.KeyFile != "" && a.CertFile != "":
+			v.errorf("push.apns.key_file", "give key_file (token auth) or cert_file (certificate auth), not both")
+		case a.KeyFile != "":
+			if a.KeyID == "" || a.TeamID == "" {
+				v.errorf("push.apns.key_id", "token auth needs key_id and team_id beside key_file (Apple Developer → Keys)")
+			}
+			v.readable("push.apns.key_file", a.KeyFile)
+		case a.CertFile != "":
+			v.readable("push.apns.cert_file", a.CertFile)
+		default:
+			v.errorf("push.apns.key_file", "APNs is partly configured: set key_file, key_id and team_id (or cert_file), and topic; or none of them")
+		}
+		if a.Topic == "" {
+			v.errorf("push.apns.topic", "set topic to the iOS app's bundle id (the apns-topic)")
+		}
+	}
+	if a.Host != "" {
+		if u, err := url.Parse(a.Host); err != nil || u.Scheme != "https" || u.Host == "" {
+			v.errorf("push.apns.host", "%q is not an https:// URL; leave it empty to use Apple's hosts", a.Host)
+		}
+	}
+	f := p.FCM
+	if f.CredentialsFile != "" || f.ProjectID != "" {
+		if f.CredentialsFile == "" || f.ProjectID == "" {
+			v.errorf("push.fcm.credentials_file", "FCM needs both credentials_file (service-account JSON) and project_id, or neither")
+		} else {
+			v.readable("push.fcm.credentials_file", f.CredentialsFile)
+		}
+	}
+	if f.Endpoint != "" {
+		if u, err := url.Parse(f.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			v.errorf("push.fcm.endpoint", "%q is not an http(s) URL; leave it empty to use Google's endpoint", f.Endpoint)
+		}
+	}
+}
+
+// readable reports a file that cannot be read.
+func (v *validator) readable(key, path string) {
+	if _, err := os.Stat(path); err != nil {
+		v.errorf(key, "cannot read %q: %v", path, err)
 	}
 }
 

@@ -1,6 +1,8 @@
 package configs
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -275,5 +277,48 @@ func TestProblems(t *testing.T) {
 	}
 	if Severity(7).String() != "Severity(7)" {
 		t.Errorf("Severity(7).String() = %q", Severity(7).String())
+	}
+}
+
+func TestValidatePush(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "AuthKey.p8")
+	if err := os.WriteFile(key, []byte("not checked here"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		push Push
+		want string // "" for no problem
+	}{
+		{"off", Push{}, ""},
+		{"token auth", Push{APNs: APNs{KeyFile: key, KeyID: "ABC123DEFG", TeamID: "TEAM123456", Topic: "cn.gov.duty"}}, ""},
+		{"token auth without ids", Push{APNs: APNs{KeyFile: key, Topic: "cn.gov.duty"}}, "push.apns.key_id"},
+		{"missing key file", Push{APNs: APNs{KeyFile: filepath.Join(dir, "none.p8"), KeyID: "k", TeamID: "t", Topic: "x"}}, "cannot read"},
+		{"no topic", Push{APNs: APNs{KeyFile: key, KeyID: "k", TeamID: "t"}}, "push.apns.topic"},
+		{"both auths", Push{APNs: APNs{KeyFile: key, CertFile: key, KeyID: "k", TeamID: "t", Topic: "x"}}, "not both"},
+		{"partial", Push{APNs: APNs{Topic: "x"}}, "partly configured"},
+		{"bad host", Push{APNs: APNs{Host: "http://apns"}}, "https://"},
+		{"fcm half", Push{FCM: FCM{ProjectID: "p"}}, "both credentials_file"},
+		{"fcm ok", Push{FCM: FCM{ProjectID: "p", CredentialsFile: key}}, ""},
+		{"fcm bad endpoint", Push{FCM: FCM{Endpoint: "ftp://x"}}, "http(s) URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			c.Push = tt.push
+			var got []string
+			for _, p := range Validate(c) {
+				if strings.HasPrefix(p.Key, "push.") {
+					got = append(got, p.String())
+				}
+			}
+			if tt.want == "" && len(got) > 0 {
+				t.Fatalf("unexpected problems: %v", got)
+			}
+			if tt.want != "" && !strings.Contains(strings.Join(got, "\n"), tt.want) {
+				t.Fatalf("problems %v lack %q", got, tt.want)
+			}
+		})
 	}
 }
