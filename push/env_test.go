@@ -1,0 +1,10 @@
+package push
+
+import "os"
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
