@@ -638,3 +638,11 @@ func parseTime(s string) (time.Time, error) {
 	}
 	return t.UTC(), nil
 }
+
+// TimeText is how the store writes a time (UTC, nine fractional digits, so
+// text order is time order); other domains' tables in the same database use
+// it too.
+func TimeText(t time.Time) string { return formatTime(t) }
+
+// ParseTimeText reads a time written by TimeText.
+func ParseTimeText(s string) (time.Time, error) { return parseTime(s) }

@@ -109,3 +109,13 @@ func runInSavepoint(ctx context.Context, tx *sql.Tx, fn func(tx *sql.Tx) error) 
 	}
 	return nil
 }
+
+// Write runs fn as one all-or-nothing write through the committer (see
+// inTx). Other domains (push) keep their tables in the same database and
+// write through it, so one store holds everything and writes stay ordered.
+func (s *SQLiteStore) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.inTx(ctx, fn)
+}
+
+// Reader is the pool of read-only connections, for other domains' queries.
+func (s *SQLiteStore) Reader() *sql.DB { return s.reader }
