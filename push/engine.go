@@ -1,0 +1,366 @@
+package push
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"dutybot/internal/clock"
+)
+
+// Notifier is the engine's way out to WeCom, provided by the bot: messages go
+// through its durable, rate-limited outbox.
+type Notifier interface {
+	// NotifyWeCom queues a WeCom text message to a member.
+	NotifyWeCom(ctx context.Context, userID, text string) error
+	// DevicePruned tells a member their phone no longer receives pushes.
+	DevicePruned(ctx context.Context, d Device, reason string)
+}
+
+// AckLinker makes the signed one-tap acknowledgement link for a member.
+type AckLinker interface {
+	AckLink(escalationID, userID string) (token, url string)
+}
+
+// EngineConfig wires an Engine.
+type EngineConfig struct {
+	Store    EscalationStore
+	Policies Policies
+	Resolver Resolver
+	Notifier Notifier
+	// Senders deliver pushes per platform; a platform without one is
+	// recorded as not delivered.
+	Senders map[Platform]Sender
+	// Links makes one-tap ack links (nil: no link in notifications).
+	Links AckLinker
+	Clock clock.Clock
+	Log   *slog.Logger
+}
+
+// Engine raises escalations and walks them through their policies until
+// someone acknowledges. Deadlines are stored before notifications leave;
+// a restarted engine re-arms every open escalation (Run), and each step
+// moves by compare-and-set in the store, so it fires once.
+type Engine struct {
+	cfg    EngineConfig
+	timers *Timers
+	// work is the context step firings run under; set by Run.
+	mu   sync.Mutex
+	work context.Context
+	wg   sync.WaitGroup
+}
+
+// NewEngine builds an engine; call Run to start firing.
+func NewEngine(cfg EngineConfig) *Engine {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	e := &Engine{cfg: cfg, work: context.Background()}
+	e.timers = NewTimers(cfg.Clock, func(id string, _ time.Time) {
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			e.advance(e.workContext(), id)
+		}()
+	})
+	return e
+}
+
+func (e *Engine) workContext() context.Context {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.work
+}
+
+// Policies returns the engine's policies.
+func (e *Engine) Policies() Policies { return e.cfg.Policies }
+
+// Run re-arms every open escalation (overdue ones fire at once) and fires
+// deadlines until ctx ends, then waits for steps in progress.
+func (e *Engine) Run(ctx context.Context) error {
+	e.mu.Lock()
+	e.work = context.WithoutCancel(ctx)
+	e.mu.Unlock()
+	open, err := e.cfg.Store.OpenEscalations(ctx)
+	if err != nil {
+		return fmt.Errorf("re-arm escalations: %w", err)
+	}
+	for _, esc := range open {
+		e.timers.Set(esc.ID, esc.NextAt)
+	}
+	if len(open) > 0 {
+		e.cfg.Log.Info("escalations re-armed", "count", len(open))
+	}
+	e.timers.Run(ctx)
+	e.wg.Wait()
+	return nil
+}
+
+// Raise starts an escalation for ev: it is stored with its first deadline,
+// step 1 is notified, and the timer is armed.
+func (e *Engine) Raise(ctx context.Context, ev Event) (Escalation, error) {
+	p, ok := e.cfg.Policies[ev.Kind]
+	if !ok {
+		return Escalation{}, fmt.Errorf("raise %s: no policy for this kind (kinds: %v)", ev.Kind, e.cfg.Policies.Kinds())
+	}
+	now := e.cfg.Clock.Now()
+	esc := Escalation{
+		Kind: ev.Kind, Subject: ev.Subject, Title: ev.Title, Body: ev.Body, Urgency: p.Urgency, Policy: p,
+		Status: StatusOpen, NextAt: now.Add(p.Steps[0].Wait), CreatedAt: now,
+	}
+	if err := e.cfg.Store.CreateEscalation(ctx, &esc); err != nil {
+		return Escalation{}, err
+	}
+	e.cfg.Log.Info("escalation raised", "id", esc.ID, "kind", esc.Kind, "subject", esc.Subject)
+	e.notify(ctx, esc)
+	e.timers.Set(esc.ID, esc.NextAt)
+	return esc, nil
+}
+
+// advance moves escalation id to its next step when its wait has ended.
+func (e *Engine) advance(ctx context.Context, id string) {
+	esc, err := e.cfg.Store.Escalation(ctx, id)
+	if err != nil {
+		e.cfg.Log.Error("escalation timer: load", "id", id, "err", err)
+		return
+	}
+	if esc.Status != StatusOpen {
+		return
+	}
+	now := e.cfg.Clock.Now()
+	if esc.NextAt.After(now) {
+		// Moved by someone else since the timer was set: wait again.
+		e.timers.Set(id, esc.NextAt)
+		return
+	}
+	next := esc
+	next.Step++
+	if next.Step == len(esc.Policy.Steps) {
+		next.Step, next.Round = 0, esc.Round+1
+	}
+	if next.Round > esc.Policy.Repeat {
+		next.Step, next.Round, next.Status, next.NextAt, next.ClosedAt = esc.Step, esc.Round, StatusExhausted, time.Time{}, now
+	} else {
+		next.NextAt = now.Add(esc.Policy.Steps[next.Step].Wait)
+	}
+	moved, err := e.cfg.Store.AdvanceEscalation(ctx, next, esc.Step, esc.Round)
+	if err != nil {
+		e.cfg.Log.Error("escalation timer: advance", "id", id, "err", err)
+		// Try again shortly rather than lose the escalation.
+		e.timers.Set(id, now.Add(time.Second))
+		return
+	}
+	if !moved {
+		// Another firing (this or another instance) got there first, or
+		// it was acknowledged. Keep a timer on it while it is open, so it
+		// still moves on if that instance dies.
+		if cur, err := e.cfg.Store.Escalation(ctx, id); err == nil && cur.Status == StatusOpen {
+			e.timers.Set(id, cur.NextAt)
+		}
+		return
+	}
+	if next.Status == StatusExhausted {
+		e.cfg.Log.Error("escalation exhausted: nobody acknowledged", "id", id, "kind", esc.Kind)
+		e.tellAdmins(ctx, next, fmt.Sprintf("⚠ 告警 %s「%s」已通知全部 %d 轮仍无人确认，请管理员立即电话联系当班人员。", id, esc.Title, esc.Policy.Repeat+1))
+		return
+	}
+	e.cfg.Log.Info("escalation moved on", "id", id, "step", next.Step+1, "round", next.Round+1)
+	e.notify(ctx, next)
+	e.timers.Set(id, next.NextAt)
+}
+
+// recipients resolves a step's targets; nobody found falls back to the
+// admins, so an alert is never sent to no one.
+func (e *Engine) recipients(ctx context.Context, step Step, at time.Time) []string {
+	var ids []string
+	for _, t := range step.Targets {
+		got, err := e.cfg.Resolver.Resolve(ctx, t, at)
+		if err != nil {
+			e.cfg.Log.Error("resolve escalation target", "target", t.Kind, "err", err)
+			continue
+		}
+		for _, id := range got {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		admins, err := e.cfg.Resolver.Resolve(ctx, Target{Kind: TargetAdmins}, at)
+		if err != nil {
+			e.cfg.Log.Error("resolve admins", "err", err)
+		}
+		ids = admins
+	}
+	return ids
+}
+
+// notify sends the current step of esc on its channels and logs every
+// delivery.
+func (e *Engine) notify(ctx context.Context, esc Escalation) {
+	step := esc.Policy.Steps[esc.Step]
+	now := e.cfg.Clock.Now()
+	ids := e.recipients(ctx, step, now)
+	if len(ids) == 0 {
+		e.cfg.Log.Error("escalation has nobody to notify (no targets and no admins)", "id", esc.ID)
+	}
+	var log []Sent
+	record := func(ch Channel, target, providerID, status, errText string, latency time.Duration) {
+		log = append(log, Sent{EscalationID: esc.ID, Step: esc.Step, Round: esc.Round, Channel: ch, Target: target,
+			ProviderID: providerID, Status: status, Error: errText, Latency: latency, At: now})
+	}
+	for _, ch := range step.Channels {
+		switch ch {
+		case ChannelWeCom:
+			for _, id := range ids {
+				status, errText := "queued", ""
+				if err := e.cfg.Notifier.NotifyWeCom(ctx, id, e.text(esc, id)); err != nil {
+					status, errText = string(Failed), err.Error()
+				}
+				record(ChannelWeCom, id, "", status, errText, 0)
+			}
+		case ChannelPush:
+			e.push(ctx, esc, ids, record)
+		}
+	}
+	if err := e.cfg.Store.RecordSent(ctx, log); err != nil {
+		e.cfg.Log.Error("record notifications", "id", esc.ID, "err", err)
+	}
+}
+
+// push sends esc to every phone of ids, grouped by platform, and prunes
+// devices the providers report invalid.
+func (e *Engine) push(ctx context.Context, esc Escalation, ids []string, record func(Channel, string, string, string, string, time.Duration)) {
+	byPlatform := make(map[Platform][]Notification)
+	for _, id := range ids {
+		devices, err := e.cfg.Store.Devices(ctx, id)
+		if err != nil {
+			e.cfg.Log.Error("list devices", "user", id, "err", err)
+			continue
+		}
+		for _, d := range devices {
+			n := Notification{Device: d, EscalationID: esc.ID, Title: esc.Title, Body: esc.Body, Urgency: esc.Urgency,
+				Expiration: esc.NextAt}
+			if e.cfg.Links != nil {
+				n.AckToken, n.AckURL = e.cfg.Links.AckLink(esc.ID, id)
+			}
+			byPlatform[d.Platform] = append(byPlatform[d.Platform], n)
+		}
+	}
+	for platform, ns := range byPlatform {
+		sender := e.cfg.Senders[platform]
+		if sender == nil {
+			for _, n := range ns {
+				record(ChannelPush, deviceTarget(n.Device), "", string(Failed), "no "+string(platform)+" push provider configured", 0)
+			}
+			continue
+		}
+		for i, r := range sender.Send(ctx, ns) {
+			d := ns[i].Device
+			errText := r.Reason
+			if r.Err != nil {
+				errText = strings.TrimSpace(r.Reason + " " + r.Err.Error())
+			}
+			record(ChannelPush, deviceTarget(d), r.ProviderID, string(r.Status), errText, r.Latency)
+			if r.Status == Invalid {
+				if pruned, ok, err := e.cfg.Store.PruneDevice(ctx, d.Platform, d.Token); err != nil {
+					e.cfg.Log.Error("prune device", "device", d.ID, "err", err)
+				} else if ok {
+					e.cfg.Log.Warn("device pruned: provider says its token is invalid", "device", d.ID, "user", d.UserID, "reason", r.Reason)
+					e.cfg.Notifier.DevicePruned(ctx, pruned, r.Reason)
+				}
+			}
+		}
+	}
+}
+
+func deviceTarget(d Device) string { return d.UserID + "/" + strconv.FormatInt(d.ID, 10) }
+
+// text is the WeCom message for one recipient.
+func (e *Engine) text(esc Escalation, userID string) string {
+	var b strings.Builder
+	level := "提醒"
+	if esc.Urgency == Critical {
+		level = "紧急"
+	}
+	fmt.Fprintf(&b, "【%s告警 %s】%s", level, esc.ID, esc.Title)
+	if esc.Body != "" {
+		b.WriteString("\n" + esc.Body)
+	}
+	fmt.Fprintf(&b, "\n（第 %d 步", esc.Step+1)
+	if esc.Round > 0 {
+		fmt.Fprintf(&b, "，第 %d 轮", esc.Round+1)
+	}
+	fmt.Fprintf(&b, "，%s 前未确认将通知下一级）\n请回复「确认 %s」", esc.NextAt.Format("15:04"), esc.ID)
+	if e.cfg.Links != nil {
+		_, url := e.cfg.Links.AckLink(esc.ID, userID)
+		fmt.Fprintf(&b, "，或点此确认：%s", url)
+	}
+	return b.String()
+}
+
+// Ack acknowledges escalation id for userID (via: "chat", "link", "push",
+// "card", "console"). The first acknowledgement wins: it stops the
+// escalation and tells everyone notified so far. A later one reports who was
+// first.
+func (e *Engine) Ack(ctx context.Context, id, userID, via string) (Escalation, bool, error) {
+	now := e.cfg.Clock.Now()
+	esc, acked, err := e.cfg.Store.AckEscalation(ctx, id, userID, via, now)
+	if err != nil {
+		return Escalation{}, false, err
+	}
+	if !acked {
+		return esc, false, nil
+	}
+	e.timers.Cancel(id)
+	took := now.Sub(esc.CreatedAt).Round(time.Second)
+	e.cfg.Log.Info("escalation acknowledged", "id", id, "by", userID, "via", via, "after", took)
+	sent, err := e.cfg.Store.SentFor(ctx, id)
+	if err != nil {
+		e.cfg.Log.Error("list notified members", "id", id, "err", err)
+	}
+	var told []string
+	for _, s := range sent {
+		user, _, _ := strings.Cut(s.Target, "/")
+		if user == userID || slices.Contains(told, user) {
+			continue
+		}
+		told = append(told, user)
+		msg := fmt.Sprintf("告警 %s「%s」已由 %s 于 %s 确认，无需再处理。", id, esc.Title, userID, now.Format("15:04"))
+		if err := e.cfg.Notifier.NotifyWeCom(ctx, user, msg); err != nil {
+			e.cfg.Log.Error("tell others of the acknowledgement", "id", id, "user", user, "err", err)
+		}
+	}
+	return esc, true, nil
+}
+
+// Resolve closes the open escalations of kind and subject because their
+// cause went away (e.g. the officer checked in late).
+func (e *Engine) Resolve(ctx context.Context, kind, subject string) ([]string, error) {
+	ids, err := e.cfg.Store.ResolveEscalations(ctx, kind, subject, e.cfg.Clock.Now())
+	for _, id := range ids {
+		e.timers.Cancel(id)
+	}
+	return ids, err
+}
+
+func (e *Engine) tellAdmins(ctx context.Context, esc Escalation, text string) {
+	admins, err := e.cfg.Resolver.Resolve(ctx, Target{Kind: TargetAdmins}, e.cfg.Clock.Now())
+	if err != nil {
+		e.cfg.Log.Error("resolve admins", "err", err)
+	}
+	for _, id := range admins {
+		if err := e.cfg.Notifier.NotifyWeCom(ctx, id, text); err != nil {
+			e.cfg.Log.Error("tell admin", "id", esc.ID, "user", id, "err", err)
+		}
+	}
+}
+
+// Armed is the number of escalations waiting on a timer (for tests and
+// metrics).
+func (e *Engine) Armed() int { return e.timers.Len() }

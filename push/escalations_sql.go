@@ -1,0 +1,266 @@
+package push
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"dutybot/roster"
+)
+
+// policyJSON is how a policy is kept with its escalation, so a restart goes
+// on with the policy the escalation started with.
+type policyJSON struct {
+	Urgency Urgency `json:"urgency"`
+	Repeat  int     `json:"repeat"`
+	Steps   []struct {
+		Targets  []Target  `json:"targets"`
+		Channels []Channel `json:"channels"`
+		WaitSec  int64     `json:"wait_s"`
+	} `json:"steps"`
+}
+
+func encodePolicy(p Policy) (string, error) {
+	pj := policyJSON{Urgency: p.Urgency, Repeat: p.Repeat}
+	for _, s := range p.Steps {
+		pj.Steps = append(pj.Steps, struct {
+			Targets  []Target  `json:"targets"`
+			Channels []Channel `json:"channels"`
+			WaitSec  int64     `json:"wait_s"`
+		}{s.Targets, s.Channels, int64(s.Wait / time.Second)})
+	}
+	b, err := json.Marshal(pj)
+	return string(b), err
+}
+
+func decodePolicy(kind, s string) (Policy, error) {
+	var pj policyJSON
+	if err := json.Unmarshal([]byte(s), &pj); err != nil {
+		return Policy{}, err
+	}
+	p := Policy{Kind: kind, Urgency: pj.Urgency, Repeat: pj.Repeat}
+	for _, st := range pj.Steps {
+		p.Steps = append(p.Steps, Step{Targets: st.Targets, Channels: st.Channels, Wait: time.Duration(st.WaitSec) * time.Second})
+	}
+	return p, nil
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return roster.TimeText(t)
+}
+
+// CreateEscalation stores e with a new id "E<MMDD>-<n>", n counting that
+// day's escalations, all in one transaction.
+func (s *SQLStore) CreateEscalation(ctx context.Context, e *Escalation) error {
+	policy, err := encodePolicy(e.Policy)
+	if err != nil {
+		return fmt.Errorf("create escalation: %w", err)
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		prefix := "E" + e.CreatedAt.Format("0102") + "-"
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM escalations WHERE id LIKE ?`, prefix+"%").Scan(&n); err != nil {
+			return err
+		}
+		e.ID = fmt.Sprintf("%s%03d", prefix, n+1)
+		_, err := tx.ExecContext(ctx, `INSERT INTO escalations
+(id, kind, subject, title, body, urgency, policy, status, step, round, next_at, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.ID, e.Kind, e.Subject, e.Title, e.Body, string(e.Urgency), policy, e.Status, e.Step, e.Round,
+			nullTime(e.NextAt), roster.TimeText(e.CreatedAt))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create escalation: %w", err)
+	}
+	return nil
+}
+
+const escalationColumns = `id, kind, subject, title, body, urgency, policy, status, step, round,
+next_at, created_at, acked_by, acked_via, acked_at, closed_at`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanEscalation(r rowScanner) (Escalation, error) {
+	var e Escalation
+	var urgency, policy, created string
+	var next, acked, closed sql.NullString
+	err := r.Scan(&e.ID, &e.Kind, &e.Subject, &e.Title, &e.Body, &urgency, &policy, &e.Status, &e.Step, &e.Round,
+		&next, &created, &e.AckedBy, &e.AckedVia, &acked, &closed)
+	if err != nil {
+		return Escalation{}, err
+	}
+	e.Urgency = Urgency(urgency)
+	if e.Policy, err = decodePolicy(e.Kind, policy); err != nil {
+		return Escalation{}, fmt.Errorf("escalation %s policy: %w", e.ID, err)
+	}
+	if e.CreatedAt, err = roster.ParseTimeText(created); err != nil {
+		return Escalation{}, err
+	}
+	for _, t := range []struct {
+		in  sql.NullString
+		out *time.Time
+	}{{next, &e.NextAt}, {acked, &e.AckedAt}, {closed, &e.ClosedAt}} {
+		if t.in.Valid {
+			if *t.out, err = roster.ParseTimeText(t.in.String); err != nil {
+				return Escalation{}, err
+			}
+		}
+	}
+	return e, nil
+}
+
+// Escalation returns one escalation, or ErrNoEscalation.
+func (s *SQLStore) Escalation(ctx context.Context, id string) (Escalation, error) {
+	e, err := scanEscalation(s.db.Reader().QueryRowContext(ctx, `SELECT `+escalationColumns+` FROM escalations WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Escalation{}, fmt.Errorf("escalation %s: %w", id, ErrNoEscalation)
+	}
+	if err != nil {
+		return Escalation{}, fmt.Errorf("escalation %s: %w", id, err)
+	}
+	return e, nil
+}
+
+// AdvanceEscalation is a compare-and-set on (status open, step, round).
+func (s *SQLStore) AdvanceEscalation(ctx context.Context, e Escalation, fromStep, fromRound int) (bool, error) {
+	var moved bool
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE escalations SET step = ?, round = ?, next_at = ?, status = ?, closed_at = ?
+WHERE id = ? AND status = 'open' AND step = ? AND round = ?`,
+			e.Step, e.Round, nullTime(e.NextAt), e.Status, nullTime(e.ClosedAt), e.ID, fromStep, fromRound)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		moved = n == 1
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("advance escalation %s: %w", e.ID, err)
+	}
+	return moved, nil
+}
+
+// AckEscalation closes an open escalation as acknowledged.
+func (s *SQLStore) AckEscalation(ctx context.Context, id, by, via string, at time.Time) (Escalation, bool, error) {
+	var acked bool
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE escalations SET status = 'acked', acked_by = ?, acked_via = ?, acked_at = ?,
+closed_at = ?, next_at = NULL WHERE id = ? AND status = 'open'`, by, via, roster.TimeText(at), roster.TimeText(at), id)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		acked = n == 1
+		return err
+	})
+	if err != nil {
+		return Escalation{}, false, fmt.Errorf("acknowledge escalation %s: %w", id, err)
+	}
+	e, err := s.Escalation(ctx, id)
+	return e, acked, err
+}
+
+// ResolveEscalations closes the open escalations of kind and subject.
+func (s *SQLStore) ResolveEscalations(ctx context.Context, kind, subject string, at time.Time) ([]string, error) {
+	var ids []string
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM escalations WHERE kind = ? AND subject = ? AND status = 'open'`, kind, subject)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE escalations SET status = 'resolved', closed_at = ?, next_at = NULL
+WHERE kind = ? AND subject = ? AND status = 'open'`, roster.TimeText(at), kind, subject)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("resolve escalations %s %s: %w", kind, subject, err)
+	}
+	return ids, nil
+}
+
+// OpenEscalations lists every open escalation, earliest deadline first.
+func (s *SQLStore) OpenEscalations(ctx context.Context) ([]Escalation, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+escalationColumns+` FROM escalations WHERE status = 'open' ORDER BY next_at`)
+	if err != nil {
+		return nil, fmt.Errorf("list open escalations: %w", err)
+	}
+	defer rows.Close()
+	var out []Escalation
+	for rows.Next() {
+		e, err := scanEscalation(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list open escalations: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// RecordSent appends to the delivery log.
+func (s *SQLStore) RecordSent(ctx context.Context, sent []Sent) error {
+	if len(sent) == 0 {
+		return nil
+	}
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		for _, x := range sent {
+			_, err := tx.ExecContext(ctx, `INSERT INTO notifications
+(escalation_id, step, round, channel, target, provider_id, status, error, latency_ms, at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, x.EscalationID, x.Step, x.Round, string(x.Channel), x.Target, x.ProviderID,
+				x.Status, x.Error, x.Latency.Milliseconds(), roster.TimeText(x.At))
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record notifications: %w", err)
+	}
+	return nil
+}
+
+// SentFor lists an escalation's delivery log, oldest first.
+func (s *SQLStore) SentFor(ctx context.Context, escalationID string) ([]Sent, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, escalation_id, step, round, channel, target, provider_id,
+status, error, latency_ms, at FROM notifications WHERE escalation_id = ? ORDER BY id`, escalationID)
+	if err != nil {
+		return nil, fmt.Errorf("list notifications: %w", err)
+	}
+	defer rows.Close()
+	var out []Sent
+	for rows.Next() {
+		var x Sent
+		var channel, at string
+		var ms int64
+		if err := rows.Scan(&x.ID, &x.EscalationID, &x.Step, &x.Round, &channel, &x.Target, &x.ProviderID,
+			&x.Status, &x.Error, &ms, &at); err != nil {
+			return nil, fmt.Errorf("list notifications: %w", err)
+		}
+		x.Channel, x.Latency = Channel(channel), time.Duration(ms)*time.Millisecond
+		if x.At, err = roster.ParseTimeText(at); err != nil {
+			return nil, fmt.Errorf("list notifications: %w", err)
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
