@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"time"
 
+	"dutybot/internal/clock"
 	"dutybot/internal/metrics"
+	"dutybot/push"
 )
 
 // Pinger reports whether the store is reachable.
@@ -20,6 +22,13 @@ type Routes struct {
 	Store    Pinger
 	Metrics  *metrics.Metrics
 	Log      *slog.Logger
+	// Devices pairs phones: POST /api/v1/devices (not served when nil).
+	Devices DeviceRegistry
+	// Acker acknowledges escalations from a paired phone: POST /api/v1/acks
+	// (not served when nil, or when Devices is nil).
+	Acker Acker
+	// Clock times the pairing-attempt limit (the wall clock when nil).
+	Clock clock.Clock
 }
 
 // Mux registers the endpoints on a new ServeMux; callers may add more.
@@ -28,6 +37,14 @@ func (rt Routes) Mux() *http.ServeMux {
 	mux.Handle("/wecom/callback", rt.Callback)
 	mux.HandleFunc("GET /healthz", rt.healthz)
 	mux.Handle("GET /metrics", rt.Metrics.Handler())
+	if rt.Devices != nil {
+		clk := rt.Clock
+		if clk == nil {
+			clk = clock.Real{}
+		}
+		api := &API{Devices: rt.Devices, Acker: rt.Acker, Limiter: push.NewPairingLimiter(clk), Log: rt.Log}
+		api.Register(mux)
+	}
 	return mux
 }
 

@@ -28,6 +28,9 @@ type Device struct {
 	// Topic is the iOS app's bundle id (the apns-topic); for Android the
 	// app id, kept for the record.
 	Topic string
+	// Added is when the phone was paired; LastSeen when it last called the
+	// API with its credential (both zero when not read from the store).
+	Added, LastSeen time.Time
 }
 
 // Urgency is how loudly the phone alerts.
