@@ -45,6 +45,8 @@ type Config struct {
 	Directory Directory
 	// Media downloads files members send (nil: no file import in chat).
 	Media MediaFetcher
+	// Devices keeps paired phones (nil: 绑定手机 says push is not enabled).
+	Devices DeviceStore
 }
 
 type job struct {
@@ -64,10 +66,15 @@ type Service struct {
 	settings  roster.Settings
 	directory Directory
 	media     MediaFetcher
-	imports   *pendingImports
-	queues    []*queue
-	outbox    *outbox
-	started   chan struct{}
+	devices   DeviceStore
+	// escalations and escalationLog are attached after construction (the
+	// engine notifies through this Service); see AttachEscalations.
+	escalations   Escalations
+	escalationLog EscalationLog
+	imports       *pendingImports
+	queues        []*queue
+	outbox        *outbox
+	started       chan struct{}
 }
 
 // New builds a Service with the base commands registered.
@@ -94,6 +101,7 @@ func New(cfg Config) *Service {
 		settings:  cfg.Roster,
 		directory: cfg.Directory,
 		media:     cfg.Media,
+		devices:   cfg.Devices,
 		imports:   newPendingImports(),
 		outbox:    newOutbox(cfg.Store, cfg.Sender, cfg.Clock, cfg.Log, cfg.Metrics),
 		started:   make(chan struct{}),
@@ -106,6 +114,7 @@ func New(cfg Config) *Service {
 		s.scheduleCommands(),
 		s.memberCommands(),
 		s.importCommands(),
+		s.deviceCommands(),
 	} {
 		for _, c := range group {
 			s.router.Add(c)

@@ -22,6 +22,9 @@ type Config struct {
 // HTTP is the listening server.
 type HTTP struct {
 	Addr string `yaml:"addr" env:"DUTYBOT_HTTP_ADDR"`
+	// PublicURL is how phones reach dutybot (one-tap ack links), e.g.
+	// https://duty.example.gov.cn; empty means http://<addr>.
+	PublicURL string `yaml:"public_url" env:"DUTYBOT_PUBLIC_URL"`
 }
 
 // WeCom is the self-built app (自建应用) in WeCom and its callback settings.
@@ -53,8 +56,14 @@ type Roster struct {
 
 // Push configures the phone push providers; each is off until configured.
 type Push struct {
-	APNs APNs `yaml:"apns"`
-	FCM  FCM  `yaml:"fcm"`
+	// Policies is the escalation policy file; empty means the built-in
+	// policies.
+	Policies string `yaml:"policies" env:"DUTYBOT_PUSH_POLICIES"`
+	// AckKeyFile holds the secret that signs one-tap ack links; empty means
+	// ack.key beside the database, created on first start.
+	AckKeyFile string `yaml:"ack_key_file" env:"DUTYBOT_PUSH_ACK_KEY_FILE"`
+	APNs       APNs   `yaml:"apns"`
+	FCM        FCM    `yaml:"fcm"`
 }
 
 // APNs is Apple's push service. Token auth (key_file + key_id + team_id) is

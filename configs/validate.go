@@ -130,6 +130,11 @@ func Validate(c Config) Problems {
 	v.redisURL(c.Redis.URL)
 	v.roster(c.Roster)
 	v.push(c.Push)
+	if u := c.HTTP.PublicURL; u != "" {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+			v.errorf("http.public_url", "%q is not an http(s) URL such as https://duty.example.gov.cn", u)
+		}
+	}
 	return v.problems
 }
 
@@ -381,6 +386,9 @@ func (v *validator) roster(r Roster) {
 
 // push checks that each provider is either off or completely configured.
 func (v *validator) push(p Push) {
+	if p.Policies != "" {
+		v.readable("push.policies", p.Policies)
+	}
 	a := p.APNs
 	if a.KeyFile != "" || a.KeyID != "" || a.TeamID != "" || a.CertFile != "" || a.Topic != "" {
 		switch {

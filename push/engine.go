@@ -39,7 +39,9 @@ type EngineConfig struct {
 	// Links makes one-tap ack links (nil: no link in notifications).
 	Links AckLinker
 	Clock clock.Clock
-	Log   *slog.Logger
+	// Location is the office time zone times in messages are shown in.
+	Location *time.Location
+	Log      *slog.Logger
 }
 
 // Engine raises escalations and walks them through their policies until
@@ -59,6 +61,9 @@ type Engine struct {
 func NewEngine(cfg EngineConfig) *Engine {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
 	}
 	e := &Engine{cfg: cfg, work: context.Background()}
 	e.timers = NewTimers(cfg.Clock, func(id string, _ time.Time) {
@@ -296,7 +301,7 @@ func (e *Engine) text(esc Escalation, userID string) string {
 	if esc.Round > 0 {
 		fmt.Fprintf(&b, "，第 %d 轮", esc.Round+1)
 	}
-	fmt.Fprintf(&b, "，%s 前未确认将通知下一级）\n请回复「确认 %s」", esc.NextAt.Format("15:04"), esc.ID)
+	fmt.Fprintf(&b, "，%s 前未确认将通知下一级）\n请回复「确认 %s」", esc.NextAt.In(e.cfg.Location).Format("15:04"), esc.ID)
 	if e.cfg.Links != nil {
 		_, url := e.cfg.Links.AckLink(esc.ID, userID)
 		fmt.Fprintf(&b, "，或点此确认：%s", url)
@@ -331,7 +336,7 @@ func (e *Engine) Ack(ctx context.Context, id, userID, via string) (Escalation, b
 			continue
 		}
 		told = append(told, user)
-		msg := fmt.Sprintf("告警 %s「%s」已由 %s 于 %s 确认，无需再处理。", id, esc.Title, userID, now.Format("15:04"))
+		msg := fmt.Sprintf("告警 %s「%s」已由 %s 于 %s 确认，无需再处理。", id, esc.Title, userID, now.In(e.cfg.Location).Format("15:04"))
 		if err := e.cfg.Notifier.NotifyWeCom(ctx, user, msg); err != nil {
 			e.cfg.Log.Error("tell others of the acknowledgement", "id", id, "user", user, "err", err)
 		}
@@ -364,3 +369,8 @@ func (e *Engine) tellAdmins(ctx context.Context, esc Escalation, text string) {
 // Armed is the number of escalations waiting on a timer (for tests and
 // metrics).
 func (e *Engine) Armed() int { return e.timers.Len() }
+
+// Escalation reads one escalation.
+func (e *Engine) Escalation(ctx context.Context, id string) (Escalation, error) {
+	return e.cfg.Store.Escalation(ctx, id)
+}

@@ -11,6 +11,8 @@ import (
 	"dutybot/roster"
 )
 
+var _ EscalationStore = (*SQLStore)(nil)
+
 // policyJSON is how a policy is kept with its escalation, so a restart goes
 // on with the policy the escalation started with.
 type policyJSON struct {

@@ -100,3 +100,16 @@ func TestLoadPolicies(t *testing.T) {
 		})
 	}
 }
+
+func TestExamplePolicyFile(t *testing.T) {
+	ps, err := LoadPolicies("../configs/escalation.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := ps[KindReportMajor]; p.Urgency != Critical || p.Repeat != 3 || p.Steps[0].Wait != 3*time.Minute {
+		t.Errorf("report_major = %+v", p)
+	}
+	if _, ok := ps[KindSpotCheck]; !ok {
+		t.Error("built-in spot_check dropped")
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"dutybot/handlers"
 	"dutybot/internal/clock"
 	"dutybot/internal/metrics"
+	"dutybot/push"
 	"dutybot/roster"
 )
 
@@ -33,9 +34,12 @@ type App struct {
 	Metrics  *metrics.Metrics
 	Settings roster.Settings
 	Location *time.Location
-	mux      *http.ServeMux
-	log      *slog.Logger
-	redis    *redis.Client
+	// Engine raises and escalates alerts; Escalations is its store.
+	Engine      *push.Engine
+	Escalations *push.SQLStore
+	mux         *http.ServeMux
+	log         *slog.Logger
+	redis       *redis.Client
 	// syncAt is when the daily address-book sync runs (office time); nil
 	// when roster.sync_at is "off".
 	syncAt *roster.ClockTime
@@ -44,20 +48,24 @@ type App struct {
 // New opens the store, bootstraps the configured admins and queues any
 // callbacks accepted but not processed before the last stop. The caller must
 // Close it.
-func New(ctx context.Context, cfg configs.Config, clk clock.Clock, log *slog.Logger) (*App, error) {
+func New(ctx context.Context, cfg configs.Config, clk clock.Clock, log *slog.Logger, opts ...Option) (*App, error) {
 	store, err := roster.OpenSQLite(ctx, cfg.DB, clk)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", cfg.DB, err)
 	}
 	a := &App{Store: store, Metrics: metrics.New(), log: log}
-	if err := a.build(ctx, cfg, clk); err != nil {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := a.build(ctx, cfg, clk, o); err != nil {
 		a.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock) error {
+func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, opts options) error {
 	var tokenCache cache.Cache = wecom.NewMemoryCache(clk)
 	if cfg.Redis.URL != "" {
 		opts, err := redis.ParseURL(cfg.Redis.URL)
@@ -101,11 +109,18 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock) er
 		return err
 	}
 	a.Settings, a.Location = settings, loc
+	// Paired phones (push): the bot issues pairing codes, the API claims them.
+	devices := push.NewSQLStore(a.Store, clk)
 	a.Service = bot.New(bot.Config{
 		Store: a.Store, Sender: sender, Clock: clk, Log: a.log, Metrics: a.Metrics, Admins: cfg.Admins,
 		Location: loc, Roster: settings, Media: media, Directory: directory,
+		Devices: devices,
 	})
 	if err := a.scheduleSync(cfg.Roster.SyncAt); err != nil {
+		return err
+	}
+	links, err := a.buildEscalations(ctx, cfg, clk, devices, opts)
+	if err != nil {
 		return err
 	}
 	if err := a.Service.Bootstrap(ctx); err != nil {
@@ -127,7 +142,12 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock) er
 		Store:   a.Store,
 		Metrics: a.Metrics,
 		Log:     a.log,
+		// Phone API: pairing and acknowledging from the push action.
+		Devices: devices,
+		Acker:   handlers.AckerFunc(a.ackFromPhone),
+		Clock:   clk,
 	}.Mux()
+	a.mux.Handle("/ack/{token}", &handlers.AckLink{Verifier: links, Acker: a.Engine, Location: loc, Log: a.log})
 	return nil
 }
 
@@ -168,6 +188,11 @@ func (a *App) Handler() http.Handler { return a.mux }
 // address-book sync until ctx ends.
 func (a *App) Run(ctx context.Context) {
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := a.Engine.Run(ctx); err != nil {
+			a.log.Error("escalation engine stopped", "err", err)
+		}
+	})
 	if a.syncAt != nil {
 		wg.Go(func() { a.Service.RunDailySync(ctx, *a.syncAt) })
 	}

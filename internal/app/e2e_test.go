@@ -44,11 +44,23 @@ type e2e struct {
 	srv    *httptest.Server
 	stop   func()
 	msgID  int64
+	opts   []Option // passed to New on every start
 }
 
 // newE2E starts a fake WeCom and a dutybot server on a store at dbPath
 // ("" for a fresh temp file). Members: zhangsan (officer), boss (admin).
+// newE2EWith is newE2E on a fresh store with options for New.
+func newE2EWith(t testing.TB, opts ...Option) *e2e {
+	t.Helper()
+	return newE2EOpts(t, "", opts)
+}
+
 func newE2E(t testing.TB, dbPath string) *e2e {
+	t.Helper()
+	return newE2EOpts(t, dbPath, nil)
+}
+
+func newE2EOpts(t testing.TB, dbPath string, opts []Option) *e2e {
 	t.Helper()
 	fake := wecomtest.New(wecomtest.Config{CorpID: e2eCorp, Secret: e2eSecret, AgentID: e2eAgent})
 	for _, u := range []wecomtest.User{
@@ -78,6 +90,7 @@ func newE2E(t testing.TB, dbPath string) *e2e {
 		t: t, cfg: cfg, clock: clock.NewFake(e2eStart), fake: fake,
 		signer: wecomtest.Signer{Token: e2eToken, EncodingAESKey: e2eAESKey, CorpID: e2eCorp, AgentID: e2eAgent},
 		msgID:  1000,
+		opts:   opts,
 	}
 	e.start()
 	return e
@@ -91,7 +104,7 @@ func (e *e2e) start() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	}
 	ctx := context.Background()
-	a, err := New(ctx, e.cfg, e.clock, log)
+	a, err := New(ctx, e.cfg, e.clock, log, e.opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,165 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"dutybot/push"
+	"dutybot/roster"
+)
+
+// Escalations is the push engine as the bot uses it.
+type Escalations interface {
+	Raise(ctx context.Context, ev push.Event) (push.Escalation, error)
+	Ack(ctx context.Context, id, userID, via string) (push.Escalation, bool, error)
+	Policies() push.Policies
+}
+
+// EscalationLog reads escalations and their delivery log.
+type EscalationLog interface {
+	Escalation(ctx context.Context, id string) (push.Escalation, error)
+	SentFor(ctx context.Context, escalationID string) ([]push.Sent, error)
+	OpenEscalations(ctx context.Context) ([]push.Escalation, error)
+}
+
+// NotifyWeCom queues a WeCom text to a member through the durable outbox
+// (push.Notifier).
+func (s *Service) NotifyWeCom(ctx context.Context, userID, text string) error {
+	now := s.clock.Now().UTC()
+	err := s.store.QueueOutgoing(ctx, []roster.Outgoing{{
+		ToUser: userID, Kind: "text", Content: text, Status: roster.OutPending, CreatedAt: now, UpdatedAt: now,
+	}})
+	if err != nil {
+		return fmt.Errorf("queue alert to %s: %w", userID, err)
+	}
+	s.outbox.wake()
+	return nil
+}
+
+// AttachEscalations connects the escalation engine and registers the alert
+// commands. Call it once, before Run.
+func (s *Service) AttachEscalations(esc Escalations, log EscalationLog) {
+	s.escalations, s.escalationLog = esc, log
+	for _, c := range s.escalationCommands() {
+		s.router.Add(c)
+	}
+}
+
+// DevicePruned tells a member their phone no longer receives pushes
+// (push.Notifier).
+func (s *Service) DevicePruned(ctx context.Context, d push.Device, reason string) {
+	s.TellDevicePruned(ctx, d, reason)
+}
+
+// escalationCommands are acknowledging alerts and looking at policies and
+// the delivery log.
+func (s *Service) escalationCommands() []*Command {
+	admin := []roster.Role{roster.RoleAdmin}
+	return []*Command{
+		{Name: "确认", Aliases: []string{"ack"},
+			Usage: "确认 <编号> / ack", Summary: "确认告警，停止继续通知 acknowledge an alert", Run: s.cmdAck},
+		{Name: "告警", Aliases: []string{"alerts"},
+			Usage: "告警 [编号] | 告警 测试 / alerts", Summary: "查看未确认的告警；管理员可发测试告警 open alerts", Run: s.cmdAlerts},
+		{Name: "策略", Aliases: []string{"policies"}, Roles: admin,
+			Usage: "策略 查看 / policies", Summary: "查看告警升级策略 the escalation policies", Run: s.cmdPolicies},
+		{Name: "通知", Aliases: []string{"deliveries"}, Roles: admin,
+			Usage: "通知 记录 <编号> / deliveries", Summary: "查看一条告警的每次通知 an alert's delivery log", Run: s.cmdDeliveries},
+	}
+}
+
+func (s *Service) cmdAck(ctx context.Context, req Request) (string, error) {
+	if len(req.Args) == 0 {
+		return "", Userf("请写上告警编号，例如「确认 E1123-001」。发送「告警」查看未确认的告警。")
+	}
+	id := strings.ToUpper(req.Args[0])
+	esc, first, err := s.escalations.Ack(ctx, id, req.Member.UserID, "chat")
+	if errors.Is(err, push.ErrNoEscalation) {
+		return "", Userf("没有编号为「%s」的告警。发送「告警」查看未确认的告警。", id)
+	}
+	if err != nil {
+		return "", err
+	}
+	if first {
+		return fmt.Sprintf("已确认告警 %s「%s」，已停止继续通知，并告知其他接收人。", esc.ID, esc.Title), nil
+	}
+	switch esc.Status {
+	case push.StatusAcked:
+		return fmt.Sprintf("告警 %s 已由 %s 于 %s 确认（%s）。", esc.ID, esc.AckedBy, esc.AckedAt.In(s.loc).Format("01-02 15:04"), esc.AckedVia), nil
+	case push.StatusResolved:
+		return fmt.Sprintf("告警 %s 已自动解除（原因已消除）。", esc.ID), nil
+	}
+	return fmt.Sprintf("告警 %s 已结束（%s），无需确认。", esc.ID, esc.Status), nil
+}
+
+func (s *Service) cmdAlerts(ctx context.Context, req Request) (string, error) {
+	if len(req.Args) > 0 && (req.Args[0] == "测试" || strings.EqualFold(req.Args[0], "test")) {
+		if !req.Member.HasRole(roster.RoleAdmin) {
+			return "", Userf("「告警 测试」仅限管理员使用。")
+		}
+		esc, err := s.escalations.Raise(ctx, push.Event{Kind: push.KindTest, Subject: "test/" + req.Member.UserID,
+			Title: "测试告警", Body: "这是 " + displayName(req.Member) + " 发起的测试告警，请回复确认。"})
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("已发起测试告警 %s，按「%s」策略通知。回复「确认 %s」结束。", esc.ID, push.KindTest, esc.ID), nil
+	}
+	open, err := s.escalationLog.OpenEscalations(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(open) == 0 {
+		return "当前没有未确认的告警。", nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "未确认的告警 %d 条：", len(open))
+	for _, e := range open {
+		fmt.Fprintf(&b, "\n· %s %s（第 %d 步，%s 前未确认将通知下一级）", e.ID, e.Title, e.Step+1, e.NextAt.In(s.loc).Format("15:04"))
+	}
+	b.WriteString("\n回复「确认 <编号>」确认。")
+	return b.String(), nil
+}
+
+func (s *Service) cmdPolicies(ctx context.Context, req Request) (string, error) {
+	ps := s.escalations.Policies()
+	var b strings.Builder
+	b.WriteString("告警升级策略（按事件类型）：")
+	for _, kind := range ps.Kinds() {
+		b.WriteString("\n" + ps[kind].Describe())
+	}
+	return b.String(), nil
+}
+
+func (s *Service) cmdDeliveries(ctx context.Context, req Request) (string, error) {
+	if len(req.Args) < 2 || req.Args[0] != "记录" && !strings.EqualFold(req.Args[0], "log") {
+		return "", Userf("格式：通知 记录 <编号>，例如「通知 记录 E1123-001」。")
+	}
+	id := strings.ToUpper(req.Args[1])
+	esc, err := s.escalationLog.Escalation(ctx, id)
+	if errors.Is(err, push.ErrNoEscalation) {
+		return "", Userf("没有编号为「%s」的告警。", id)
+	}
+	if err != nil {
+		return "", err
+	}
+	sent, err := s.escalationLog.SentFor(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "告警 %s「%s」（%s）通知记录：", esc.ID, esc.Title, esc.Status)
+	if esc.Status == push.StatusAcked {
+		fmt.Fprintf(&b, "\n由 %s 于 %s 通过 %s 确认，用时 %s。", esc.AckedBy, esc.AckedAt.In(s.loc).Format("15:04:05"), esc.AckedVia, esc.AckedAt.Sub(esc.CreatedAt).Round(1e9))
+	}
+	for _, x := range sent {
+		fmt.Fprintf(&b, "\n· %s 第%d步 %s → %s：%s", x.At.In(s.loc).Format("15:04:05"), x.Step+1, x.Channel, x.Target, x.Status)
+		if x.ProviderID != "" {
+			fmt.Fprintf(&b, " (%s)", x.ProviderID)
+		}
+		if x.Error != "" {
+			fmt.Fprintf(&b, " %s", x.Error)
+		}
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,142 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"dutybot/configs"
+	"dutybot/handlers"
+	"dutybot/internal/clock"
+	"dutybot/push"
+)
+
+// ackLinkTTL is how long a one-tap ack link in an alert stays valid.
+const ackLinkTTL = 72 * time.Hour
+
+// Option adjusts how New assembles the app (tests point push at fakes).
+type Option func(*options)
+
+type options struct {
+	senders map[push.Platform]push.Sender
+}
+
+// WithPushSenders replaces the APNs/FCM senders built from the configuration.
+func WithPushSenders(s map[push.Platform]push.Sender) Option {
+	return func(o *options) { o.senders = s }
+}
+
+// pushSenders builds a sender for each configured provider.
+func pushSenders(ctx context.Context, cfg configs.Push, clk clock.Clock) (map[push.Platform]push.Sender, error) {
+	senders := make(map[push.Platform]push.Sender)
+	a := cfg.APNs
+	if a.KeyFile != "" || a.CertFile != "" {
+		apns, err := push.NewAPNs(push.APNsConfig{
+			KeyFile: a.KeyFile, KeyID: a.KeyID, TeamID: a.TeamID, CertFile: a.CertFile, CertPassword: a.CertPassword,
+			Topic: a.Topic, Production: a.Production, Host: a.Host,
+		}, clk)
+		if err != nil {
+			return nil, fmt.Errorf("push.apns: %w", err)
+		}
+		senders[push.IOS] = apns
+	}
+	if f := cfg.FCM; f.CredentialsFile != "" {
+		fcm, err := push.NewFCM(ctx, push.FCMConfig{CredentialsFile: f.CredentialsFile, ProjectID: f.ProjectID, Endpoint: f.Endpoint}, clk)
+		if err != nil {
+			return nil, fmt.Errorf("push.fcm: %w", err)
+		}
+		senders[push.Android] = fcm
+	}
+	return senders, nil
+}
+
+// ackKey reads the secret that signs ack links, creating a random one the
+// first time when it lives beside the database.
+func ackKey(path string) ([]byte, error) {
+	key, err := os.ReadFile(path)
+	if err == nil {
+		if len(key) < 32 {
+			return nil, fmt.Errorf("ack key %s: want at least 32 bytes, found %d", path, len(key))
+		}
+		return key, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("ack key: %w", err)
+	}
+	key = make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("ack key: %w", err)
+	}
+	if err := os.WriteFile(path, key, 0o600); err != nil {
+		return nil, fmt.Errorf("ack key: %w", err)
+	}
+	return key, nil
+}
+
+// publicURL is the base of links phones open.
+func publicURL(cfg configs.Config) string {
+	if cfg.HTTP.PublicURL != "" {
+		return cfg.HTTP.PublicURL
+	}
+	return "http://" + cfg.HTTP.Addr
+}
+
+// policies are the built-in ones, overridden by the configured file.
+func policies(path string) (push.Policies, error) {
+	if path == "" {
+		return push.DefaultPolicies(), nil
+	}
+	return push.LoadPolicies(path)
+}
+
+// buildEscalations makes the escalation engine (policies, targets from the
+// roster, WeCom through the bot, push through the configured providers,
+// signed ack links) and attaches it to the bot.
+func (a *App) buildEscalations(ctx context.Context, cfg configs.Config, clk clock.Clock, store *push.SQLStore, opts options) (*push.AckLinks, error) {
+	ps, err := policies(cfg.Push.Policies)
+	if err != nil {
+		return nil, err
+	}
+	senders := opts.senders
+	if senders == nil {
+		if senders, err = pushSenders(ctx, cfg.Push, clk); err != nil {
+			return nil, err
+		}
+	}
+	keyFile := cfg.Push.AckKeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(filepath.Dir(cfg.DB), "ack.key")
+	}
+	key, err := ackKey(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	links, err := push.NewAckLinks(key, publicURL(cfg), ackLinkTTL, clk)
+	if err != nil {
+		return nil, err
+	}
+	a.Escalations = store
+	a.Engine = push.NewEngine(push.EngineConfig{
+		Store: store, Policies: ps, Notifier: a.Service, Senders: senders, Links: links, Clock: clk, Location: a.Location, Log: a.log,
+		Resolver: push.RosterTargets{Store: a.Store, Settings: a.Settings, Location: a.Location},
+	})
+	a.Service.AttachEscalations(a.Engine, store)
+	return links, nil
+}
+
+// ackFromPhone acknowledges from the app's push action (POST /api/v1/acks).
+func (a *App) ackFromPhone(ctx context.Context, id, userID, via string) (handlers.AckResult, error) {
+	esc, first, err := a.Engine.Ack(ctx, id, userID, via)
+	if err != nil {
+		return handlers.AckResult{}, err
+	}
+	return handlers.AckResult{Already: !first, By: esc.AckedBy, At: esc.AckedAt}, nil
+}
