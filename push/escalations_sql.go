@@ -89,7 +89,23 @@ next_at, created_at, acked_by, acked_via, acked_at, closed_at`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
-func scanEscalation(r rowScanner) (Escalation, error) {
+// policyCache decodes each distinct stored policy once while reading many
+// escalations (a restart reads every open one; most share a policy).
+type policyCache map[string]Policy
+
+func (c policyCache) decode(kind, s string) (Policy, error) {
+	key := kind + "\x00" + s
+	if p, ok := c[key]; ok {
+		return p, nil
+	}
+	p, err := decodePolicy(kind, s)
+	if err == nil {
+		c[key] = p
+	}
+	return p, err
+}
+
+func scanEscalation(r rowScanner, policies policyCache) (Escalation, error) {
 	var e Escalation
 	var urgency, policy, created string
 	var next, acked, closed sql.NullString
@@ -99,7 +115,7 @@ func scanEscalation(r rowScanner) (Escalation, error) {
 		return Escalation{}, err
 	}
 	e.Urgency = Urgency(urgency)
-	if e.Policy, err = decodePolicy(e.Kind, policy); err != nil {
+	if e.Policy, err = policies.decode(e.Kind, policy); err != nil {
 		return Escalation{}, fmt.Errorf("escalation %s policy: %w", e.ID, err)
 	}
 	if e.CreatedAt, err = roster.ParseTimeText(created); err != nil {
@@ -120,7 +136,7 @@ func scanEscalation(r rowScanner) (Escalation, error) {
 
 // Escalation returns one escalation, or ErrNoEscalation.
 func (s *SQLStore) Escalation(ctx context.Context, id string) (Escalation, error) {
-	e, err := scanEscalation(s.db.Reader().QueryRowContext(ctx, `SELECT `+escalationColumns+` FROM escalations WHERE id = ?`, id))
+	e, err := scanEscalation(s.db.Reader().QueryRowContext(ctx, `SELECT `+escalationColumns+` FROM escalations WHERE id = ?`, id), policyCache{})
 	if errors.Is(err, sql.ErrNoRows) {
 		return Escalation{}, fmt.Errorf("escalation %s: %w", id, ErrNoEscalation)
 	}
@@ -208,8 +224,9 @@ func (s *SQLStore) OpenEscalations(ctx context.Context) ([]Escalation, error) {
 	}
 	defer rows.Close()
 	var out []Escalation
+	cache := policyCache{}
 	for rows.Next() {
-		e, err := scanEscalation(rows)
+		e, err := scanEscalation(rows, cache)
 		if err != nil {
 			return nil, fmt.Errorf("list open escalations: %w", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"dutybot/configs"
+	"dutybot/push"
 	"dutybot/roster"
 )
 
@@ -58,6 +59,12 @@ func checkConfigCmd(args []string, stdout, stderr io.Writer) error {
 		if _, err := roster.LoadSettings(cfg.Roster.File); err != nil {
 			fmt.Fprintf(stdout, "error: roster.file: %v\n", err)
 			return fmt.Errorf("roster file has errors")
+		}
+	}
+	if cfg.Push.Policies != "" {
+		if _, err := push.LoadPolicies(cfg.Push.Policies); err != nil {
+			fmt.Fprintf(stdout, "error: push.policies: %v\n", err)
+			return fmt.Errorf("escalation policies have errors")
 		}
 	}
 	source := "defaults and environment"

@@ -57,6 +57,8 @@ func TestCheckConfig(t *testing.T) {
 		{name: "file problems with lines", args: []string{"--config", bad}, code: 1, want: []string{"http.addr", "line 2", "timezone", "line 3", "wecom.corpid", "line 5"}},
 		{name: "missing file", args: []string{"--config", filepath.Join(dir, "nope.yaml")}, code: 1, want: []string{"nope.yaml"}},
 		{name: "example file", args: []string{"--config", "../../configs/dutybot.example.yaml"}, code: 0, want: []string{"configuration OK", "WeCom configured: true"}},
+		{name: "example roster and policies", env: map[string]string{"DUTYBOT_ROSTER_FILE": "../../configs/roster.example.yaml", "DUTYBOT_PUSH_POLICIES": "../../configs/escalation.example.yaml"}, code: 0, want: []string{"configuration OK"}},
+		{name: "bad policies", env: map[string]string{"DUTYBOT_PUSH_POLICIES": bad}, code: 1, want: []string{"push.policies"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
