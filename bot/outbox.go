@@ -43,8 +43,11 @@ type outbox struct {
 	metrics *metrics.Metrics
 	signal  chan struct{}
 	mu      sync.Mutex
-	// notBefore holds the earliest next try of messages that failed.
+	// notBefore holds the earliest next try of messages that failed or
+	// were held back by the limiter.
 	notBefore map[int64]time.Time
+	// limiter paces sends per member (WeComMemberLimits); nil: no limit.
+	limiter Limiter
 }
 
 func newOutbox(store roster.MessageStore, sender Sender, clk clock.Clock, log *slog.Logger, m *metrics.Metrics) *outbox {
@@ -181,10 +184,39 @@ func (o *outbox) deliverLane(ctx context.Context, lane []roster.Outgoing, now ti
 		if at, ok := o.deferredUntil(m.ID); ok && at.After(now) {
 			return at, true
 		}
+		// Over the member's rate limit WeCom silently drops messages, so
+		// wait for the limiter: not an attempt, not a failure; only this
+		// member's lane stops.
+		if at, ok := o.rateLimited(ctx, m); ok {
+			o.deferTo(m.ID, at)
+			return at, true
+		}
 		if !o.deliver(ctx, m) {
 			at, _ := o.deferredUntil(m.ID)
 			return at, true
 		}
+	}
+	return time.Time{}, false
+}
+
+// rateLimited asks the limiter whether m may be sent now; if not, it
+// returns when to try again. A limiter error lets the message go (never lose
+// a message because Redis blinked), unless shutdown has begun.
+func (o *outbox) rateLimited(ctx context.Context, m roster.Outgoing) (time.Time, bool) {
+	if o.limiter == nil {
+		return time.Time{}, false
+	}
+	wait, err := o.limiter.Reserve(ctx, wecomUserKey(m.ToUser))
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// Stopping: leave the message pending for the next start.
+		return o.clock.Now().Add(firstBackoff), true
+	case err != nil:
+		o.log.Warn("rate limiter failed, sending anyway", "outgoing", m.ID, "to", m.ToUser, "err", err)
+		return time.Time{}, false
+	case wait > 0:
+		o.log.Debug("rate limited, send deferred", "outgoing", m.ID, "to", m.ToUser, "wait", wait)
+		return o.clock.Now().Add(wait), true
 	}
 	return time.Time{}, false
 }

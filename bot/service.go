@@ -47,6 +47,9 @@ type Config struct {
 	Media MediaFetcher
 	// Devices keeps paired phones (nil: 绑定手机 says push is not enabled).
 	Devices DeviceStore
+	// Limiter paces messages to each member (see WeComMemberLimits); nil:
+	// no limit.
+	Limiter Limiter
 }
 
 type job struct {
@@ -106,6 +109,7 @@ func New(cfg Config) *Service {
 		outbox:    newOutbox(cfg.Store, cfg.Sender, cfg.Clock, cfg.Log, cfg.Metrics),
 		started:   make(chan struct{}),
 	}
+	s.outbox.limiter = cfg.Limiter
 	for range cfg.Workers {
 		s.queues = append(s.queues, newQueue())
 	}

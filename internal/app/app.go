@@ -111,10 +111,16 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, op
 	a.Settings, a.Location = settings, loc
 	// Paired phones (push): the bot issues pairing codes, the API claims them.
 	devices := push.NewSQLStore(a.Store, clk)
+	// WeCom drops app messages past 30/min or 1,000/h per member: pace them,
+	// shared across instances through Redis when there is one.
+	var limiter bot.Limiter = bot.NewMemoryLimiter(clk, bot.WeComMemberLimits()...)
+	if a.redis != nil {
+		limiter = bot.NewRedisLimiter(a.redis, bot.WeComMemberLimits()...)
+	}
 	a.Service = bot.New(bot.Config{
 		Store: a.Store, Sender: sender, Clock: clk, Log: a.log, Metrics: a.Metrics, Admins: cfg.Admins,
 		Location: loc, Roster: settings, Media: media, Directory: directory,
-		Devices: devices,
+		Devices: devices, Limiter: limiter,
 	})
 	if err := a.scheduleSync(cfg.Roster.SyncAt); err != nil {
 		return err
