@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"dutybot/bot/wecom"
 	"dutybot/push"
 	"dutybot/roster"
 )
@@ -162,4 +163,82 @@ func (s *Service) cmdDeliveries(ctx context.Context, req Request) (string, error
 		}
 	}
 	return b.String(), nil
+}
+
+// CardUpdater updates a template card after a click (wecom.Client).
+type CardUpdater interface {
+	UpdateCardButton(ctx context.Context, userIDs []string, responseCode, replaceName string) error
+}
+
+// cardAckKey prefixes the 确认 button's key; the escalation id follows.
+const cardAckKey = "ack:"
+
+// AlertWeCom sends an escalation step as a template card with a 确认 button
+// (push.Notifier); if the card cannot be made, as text.
+func (s *Service) AlertWeCom(ctx context.Context, userID string, a push.Alert) error {
+	level := "提醒告警"
+	if a.Urgency == push.Critical {
+		level = "紧急告警"
+	}
+	card, err := wecom.MarshalCard(wecom.Card{
+		// Unique per send: WeCom refuses a task id used before.
+		TaskID:  fmt.Sprintf("%s_%d_%d_%s", a.EscalationID, a.Round, a.Step, userID),
+		Source:  "值班机器人 · " + level,
+		Title:   clip(a.Title, 36),
+		Desc:    clip(fmt.Sprintf("%s · 第 %d 步", a.EscalationID, a.Step+1), 44),
+		Text:    clip(a.Body+" 点「确认」表示由您处理，系统将停止继续通知。", 112),
+		URL:     a.AckURL,
+		Buttons: []wecom.CardButton{{Text: "确认 / Ack", Key: cardAckKey + a.EscalationID, Style: 1}},
+	})
+	if err != nil {
+		s.log.Warn("alert card not possible, sending text", "id", a.EscalationID, "err", err)
+		return s.NotifyWeCom(ctx, userID, a.Text)
+	}
+	now := s.clock.Now().UTC()
+	if err := s.store.QueueOutgoing(ctx, []roster.Outgoing{{
+		ToUser: userID, Kind: KindCard, Content: card, Status: roster.OutPending, CreatedAt: now, UpdatedAt: now,
+	}}); err != nil {
+		return fmt.Errorf("queue alert card to %s: %w", userID, err)
+	}
+	s.outbox.wake()
+	return nil
+}
+
+// clip shortens s to at most n characters (WeCom's card field limits).
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// handleCardClick acknowledges from an alert card's 确认 button and turns
+// the clicker's card into a note of who took it.
+func (s *Service) handleCardClick(ctx context.Context, m roster.Member, msg wecom.Message) []string {
+	id, ok := strings.CutPrefix(msg.EventKey, cardAckKey)
+	if !ok || s.escalations == nil {
+		s.log.Info("template card click recorded", "key", msg.EventKey, "task", msg.TaskID)
+		return nil
+	}
+	esc, first, err := s.escalations.Ack(ctx, id, m.UserID, "card")
+	if err != nil {
+		s.log.Error("acknowledge from card", "id", id, "err", err)
+		return []string{apology}
+	}
+	label := fmt.Sprintf("已由 %s 于 %s 确认", displayName(m), esc.AckedAt.In(s.loc).Format("15:04"))
+	switch {
+	case !first && esc.Status == push.StatusAcked:
+		label = fmt.Sprintf("已由 %s 于 %s 确认", esc.AckedBy, esc.AckedAt.In(s.loc).Format("15:04"))
+	case !first:
+		label = "告警已结束"
+	}
+	if s.cards != nil && msg.ResponseCode != "" {
+		err := s.cards.UpdateCardButton(ctx, []string{m.UserID}, msg.ResponseCode, label)
+		if err == nil {
+			return nil
+		}
+		s.log.Warn("update alert card", "id", id, "err", err)
+	}
+	return []string{fmt.Sprintf("告警 %s：%s。", id, label)}
 }

@@ -17,7 +17,16 @@ import (
 type Sender interface {
 	SendText(ctx context.Context, toUser, content string) (msgID string, err error)
 	SendMarkdown(ctx context.Context, toUser, content string) (msgID string, err error)
+	// SendCard sends a template card (WeCom's template_card JSON).
+	SendCard(ctx context.Context, toUser, cardJSON string) (msgID string, err error)
 }
+
+// Kinds of outgoing message (roster.Outgoing.Kind).
+const (
+	KindText     = "text"
+	KindMarkdown = "markdown"
+	KindCard     = "template_card" // Content is the template_card JSON
+)
 
 // retryable is implemented by send errors that know whether a later try may
 // succeed (wecom.SendError). Errors that don't say are retried.
@@ -246,9 +255,12 @@ func (o *outbox) deliver(ctx context.Context, m roster.Outgoing) bool {
 	ctx = context.WithoutCancel(ctx)
 	var err error
 	var id string
-	if m.Kind == "markdown" {
+	switch m.Kind {
+	case KindMarkdown:
 		id, err = o.sender.SendMarkdown(ctx, m.ToUser, m.Content)
-	} else {
+	case KindCard:
+		id, err = o.sender.SendCard(ctx, m.ToUser, m.Content)
+	default:
 		id, err = o.sender.SendText(ctx, m.ToUser, m.Content)
 	}
 	m.Attempts++

@@ -196,6 +196,10 @@ func (s *obSender) SendMarkdown(ctx context.Context, toUser, content string) (st
 	return s.send(ctx, "markdown", toUser, content)
 }
 
+func (s *obSender) SendCard(ctx context.Context, toUser, content string) (string, error) {
+	return s.send(ctx, "template_card", toUser, content)
+}
+
 // startOutbox runs o.run in a goroutine; stop cancels it and waits for run
 // to return (failing the test if it does not).
 func startOutbox(t *testing.T, o *outbox) (stop func()) {

@@ -45,6 +45,8 @@ type Config struct {
 	Directory Directory
 	// Media downloads files members send (nil: no file import in chat).
 	Media MediaFetcher
+	// Cards updates template cards after a click (nil: replies in text).
+	Cards CardUpdater
 	// Devices keeps paired phones (nil: 绑定手机 says push is not enabled).
 	Devices DeviceStore
 	// Limiter paces messages to each member (see WeComMemberLimits); nil:
@@ -74,6 +76,7 @@ type Service struct {
 	// engine notifies through this Service); see AttachEscalations.
 	escalations   Escalations
 	escalationLog EscalationLog
+	cards         CardUpdater
 	imports       *pendingImports
 	queues        []*queue
 	outbox        *outbox
@@ -105,6 +108,7 @@ func New(cfg Config) *Service {
 		directory: cfg.Directory,
 		media:     cfg.Media,
 		devices:   cfg.Devices,
+		cards:     cfg.Cards,
 		imports:   newPendingImports(),
 		outbox:    newOutbox(cfg.Store, cfg.Sender, cfg.Clock, cfg.Log, cfg.Metrics),
 		started:   make(chan struct{}),
@@ -234,9 +238,9 @@ func (s *Service) process(ctx context.Context, j job) {
 	out := make([]roster.Outgoing, 0, len(replies))
 	now := s.clock.Now().UTC()
 	for _, r := range replies {
-		kind := "text"
+		kind := KindText
 		if r.Markdown {
-			kind = "markdown"
+			kind = KindMarkdown
 		}
 		out = append(out, roster.Outgoing{
 			ToUser: j.msg.FromUserName, Kind: kind, Content: r.Text,
@@ -275,6 +279,9 @@ func (s *Service) respond(ctx context.Context, msg wecom.Message) []Reply {
 	}
 	if msg.MsgType == wecom.TypeFile {
 		return texts(s.handleFile(ctx, m, msg))
+	}
+	if msg.Event == wecom.EventTemplateCard {
+		return texts(s.handleCardClick(ctx, m, msg))
 	}
 	if !answers {
 		log.Info("callback recorded")

@@ -35,6 +35,10 @@ type WeCom struct {
 	Token   string `yaml:"token" env:"DUTYBOT_WECOM_TOKEN" secret:"true"`
 	AESKey  string `yaml:"aes_key" env:"DUTYBOT_WECOM_AES_KEY" secret:"true"` // 43-character EncodingAESKey
 	APIBase string `yaml:"api_base" env:"DUTYBOT_WECOM_API_BASE"`
+	// RateLimit keeps app messages within WeCom's per-member limits (30 a
+	// minute, 1,000 an hour; WeCom drops the excess silently). Only the
+	// demo's in-process fake turns it off.
+	RateLimit bool `yaml:"rate_limit" env:"DUTYBOT_WECOM_RATE_LIMIT"`
 	// TimestampWindow is how far a callback's timestamp may be from now.
 	TimestampWindow time.Duration `yaml:"timestamp_window" env:"DUTYBOT_WECOM_TIMESTAMP_WINDOW"`
 }
@@ -106,6 +110,7 @@ func Default() Config {
 		Timezone: "Asia/Shanghai",
 		WeCom: WeCom{
 			APIBase:         DefaultAPIBase,
+			RateLimit:       true,
 			TimestampWindow: 5 * time.Minute,
 		},
 		Roster: Roster{SyncAt: "03:00"},

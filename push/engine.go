@@ -16,10 +16,25 @@ import (
 // Notifier is the engine's way out to WeCom, provided by the bot: messages go
 // through its durable, rate-limited outbox.
 type Notifier interface {
+	// AlertWeCom sends one escalation step to a member (the bot sends a
+	// card with a 确认 button, falling back to text).
+	AlertWeCom(ctx context.Context, userID string, a Alert) error
 	// NotifyWeCom queues a WeCom text message to a member.
 	NotifyWeCom(ctx context.Context, userID, text string) error
 	// DevicePruned tells a member their phone no longer receives pushes.
 	DevicePruned(ctx context.Context, d Device, reason string)
+}
+
+// Alert is one escalation step as a member sees it in WeCom.
+type Alert struct {
+	EscalationID string
+	Title, Body  string
+	Urgency      Urgency
+	Step, Round  int
+	// Text is the whole alert as plain text (with how to acknowledge).
+	Text string
+	// AckURL is the member's one-tap link ("" without links).
+	AckURL string
 }
 
 // AckLinker makes the signed one-tap acknowledgement link for a member.
@@ -224,7 +239,7 @@ func (e *Engine) notify(ctx context.Context, esc Escalation) {
 		case ChannelWeCom:
 			for _, id := range ids {
 				status, errText := "queued", ""
-				if err := e.cfg.Notifier.NotifyWeCom(ctx, id, e.text(esc, id)); err != nil {
+				if err := e.cfg.Notifier.AlertWeCom(ctx, id, e.alert(esc, id)); err != nil {
 					status, errText = string(Failed), err.Error()
 				}
 				record(ChannelWeCom, id, "", status, errText, 0)
@@ -286,7 +301,17 @@ func (e *Engine) push(ctx context.Context, esc Escalation, ids []string, record 
 
 func deviceTarget(d Device) string { return d.UserID + "/" + strconv.FormatInt(d.ID, 10) }
 
-// text is the WeCom message for one recipient.
+// alert is the WeCom alert for one recipient.
+func (e *Engine) alert(esc Escalation, userID string) Alert {
+	a := Alert{EscalationID: esc.ID, Title: esc.Title, Body: esc.Body, Urgency: esc.Urgency, Step: esc.Step, Round: esc.Round,
+		Text: e.text(esc, userID)}
+	if e.cfg.Links != nil {
+		_, a.AckURL = e.cfg.Links.AckLink(esc.ID, userID)
+	}
+	return a
+}
+
+// text is the alert as plain text for one recipient.
 func (e *Engine) text(esc Escalation, userID string) string {
 	var b strings.Builder
 	level := "提醒"

@@ -49,6 +49,10 @@ type recNotifier struct {
 	pruned chan Device
 }
 
+func (n *recNotifier) AlertWeCom(ctx context.Context, userID string, a Alert) error {
+	return n.NotifyWeCom(ctx, userID, a.Text)
+}
+
 func (n *recNotifier) NotifyWeCom(ctx context.Context, userID, text string) error {
 	n.msgs <- wecomMsg{userID, text}
 	return nil

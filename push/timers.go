@@ -86,7 +86,7 @@ func (t *Timers) poke() {
 // Run fires timers until ctx ends.
 func (t *Timers) Run(ctx context.Context) {
 	for {
-		due, wait, ok := t.popDue()
+		due, next, ok := t.popDue()
 		for _, it := range due {
 			t.fire(it.key, it.due)
 		}
@@ -96,7 +96,13 @@ func (t *Timers) Run(ctx context.Context) {
 		var timer clock.Timer
 		var fired <-chan time.Time
 		if ok {
-			timer = t.clock.NewTimer(wait)
+			timer = t.clock.NewTimer(next.Sub(t.clock.Now()))
+			// The clock may have moved between reading it and arming the
+			// timer; if the deadline has passed meanwhile, go round at once.
+			if !t.clock.Now().Before(next) {
+				timer.Stop()
+				continue
+			}
 			fired = timer.C()
 		}
 		select {
@@ -113,9 +119,9 @@ func (t *Timers) Run(ctx context.Context) {
 	}
 }
 
-// popDue removes and returns the timers that are due; otherwise it says how
-// long until the next one (ok false when none is armed).
-func (t *Timers) popDue() (due []*timerItem, wait time.Duration, ok bool) {
+// popDue removes and returns the timers that are due; otherwise it returns
+// the next deadline (ok false when none is armed).
+func (t *Timers) popDue() (due []*timerItem, next time.Time, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.clock.Now()
@@ -125,9 +131,9 @@ func (t *Timers) popDue() (due []*timerItem, wait time.Duration, ok bool) {
 		due = append(due, it)
 	}
 	if len(due) > 0 || len(t.items) == 0 {
-		return due, 0, false
+		return due, time.Time{}, false
 	}
-	return nil, t.items[0].due.Sub(now), true
+	return nil, t.items[0].due, true
 }
 
 // timerHeap orders timers by due time (container/heap).

@@ -78,6 +78,7 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, op
 
 	var crypto *wecom.Crypto
 	var sender bot.Sender = unconfiguredSender{}
+	var cards bot.CardUpdater  // nil until WeCom is configured
 	var media bot.MediaFetcher // nil (no file import in chat) until WeCom is configured
 	// directory stays nil (no address-book sync) until WeCom is configured.
 	var directory bot.Directory
@@ -93,7 +94,8 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, op
 		}
 		wecom.SetAPIBase(cfg.WeCom.APIBase)
 		apiCfg := wecom.ClientConfig{CorpID: cfg.WeCom.CorpID, AgentID: agentID, Secret: cfg.WeCom.Secret, Cache: tokenCache}
-		sender = wecom.NewClient(apiCfg)
+		client := wecom.NewClient(apiCfg)
+		sender, cards = client, client
 		media = wecom.NewMediaClient(apiCfg)
 		directory = wecom.NewDirectory(apiCfg)
 	} else {
@@ -113,13 +115,18 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, op
 	devices := push.NewSQLStore(a.Store, clk)
 	// WeCom drops app messages past 30/min or 1,000/h per member: pace them,
 	// shared across instances through Redis when there is one.
-	var limiter bot.Limiter = bot.NewMemoryLimiter(clk, bot.WeComMemberLimits()...)
-	if a.redis != nil {
+	var limiter bot.Limiter
+	switch {
+	case !cfg.WeCom.RateLimit:
+		a.log.Warn("WeCom rate limits are off (wecom.rate_limit: false): only for the in-process demo fake")
+	case a.redis != nil:
 		limiter = bot.NewRedisLimiter(a.redis, bot.WeComMemberLimits()...)
+	default:
+		limiter = bot.NewMemoryLimiter(clk, bot.WeComMemberLimits()...)
 	}
 	a.Service = bot.New(bot.Config{
 		Store: a.Store, Sender: sender, Clock: clk, Log: a.log, Metrics: a.Metrics, Admins: cfg.Admins,
-		Location: loc, Roster: settings, Media: media, Directory: directory,
+		Location: loc, Roster: settings, Media: media, Directory: directory, Cards: cards,
 		Devices: devices, Limiter: limiter,
 	})
 	if err := a.scheduleSync(cfg.Roster.SyncAt); err != nil {
@@ -272,6 +279,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 type unconfiguredSender struct{}
 
 func (unconfiguredSender) SendText(context.Context, string, string) (string, error) {
+	return "", errNotConfigured
+}
+
+func (unconfiguredSender) SendCard(context.Context, string, string) (string, error) {
 	return "", errNotConfigured
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"dutybot/bot/wecomtest"
 	"dutybot/push"
 	"dutybot/roster"
 )
@@ -38,7 +39,16 @@ func (p *phoneSender) all() []push.Notification {
 	return append([]push.Notification(nil), p.sent...)
 }
 
-func TestE2EEscalationAckByLinkAndChat(t *testing.T) {
+// card returns the template card JSON of an alert message.
+func card(t *testing.T, s wecomtest.Sent) string {
+	t.Helper()
+	if s.MsgType != "template_card" {
+		t.Fatalf("message to %s is %s, want a template card: %s", s.ToUser, s.MsgType, s.Content)
+	}
+	return string(s.JSON)
+}
+
+func TestE2EEscalationAckByCardLinkAndChat(t *testing.T) {
 	phone := &phoneSender{}
 	e := newE2EWith(t, WithPushSenders(map[push.Platform]push.Sender{push.IOS: phone}))
 	ctx := context.Background()
@@ -57,9 +67,10 @@ func TestE2EEscalationAckByLinkAndChat(t *testing.T) {
 	// boss gets the alert (an admin) and the command's reply.
 	e.post(e.text("boss", "告警 测试"))
 	both := e.waitSent("boss", 2)
-	wantAll(t, both[0].Content+both[1].Content, "已发起测试告警 E1123-001", "【提醒告警 E1123-001】", "09:05 前未确认")
-	alert := e.waitSent("zhaoliu", 1)[0].Content
-	wantAll(t, alert, "【提醒告警 E1123-001】测试告警", "确认 E1123-001", "/ack/")
+	wantAll(t, both[0].Content+both[1].Content, "已发起测试告警 E1123-001")
+	// Alerts arrive as template cards with a 确认 button and the link.
+	alert := card(t, e.waitSent("zhaoliu", 1)[0])
+	wantAll(t, alert, `"task_id":"E1123-001_0_0_zhaoliu"`, "测试告警", "E1123-001 · 第 1 步", `"key":"ack:E1123-001"`, "/ack/")
 	pushes := phone.all()
 	if len(pushes) != 1 || pushes[0].EscalationID != "E1123-001" || !strings.Contains(pushes[0].AckURL, "/ack/") {
 		t.Fatalf("pushes = %+v", pushes)
@@ -105,15 +116,36 @@ func TestE2EEscalationAckByLinkAndChat(t *testing.T) {
 		t.Fatalf("forged link: %v %v", resp, err)
 	}
 
-	// A second alert, acknowledged in chat by the other admin; nobody is
-	// notified again when the wait passes.
+	// A second alert, acknowledged with the card's button by the other
+	// admin: their card turns into a note of who took it.
 	n := len(e.fake.SentTo("boss"))
 	e.post(e.text("boss", "告警 测试"))
 	e.waitSent("boss", n+2)
-	e.waitSent("zhaoliu", 3)
+	second := e.waitSent("zhaoliu", 3)[2]
 	wantAll(t, e.say("zhaoliu", "告警"), "E1123-002 测试告警")
-	wantAll(t, e.say("zhaoliu", "确认 e1123-002"), "已确认告警 E1123-002")
+	respCode := e.fake.NewResponseCode(second.TaskID)
+	e.post(wecomtest.TemplateCardEventXML(e2eCorp, "zhaoliu", "ack:E1123-002", second.TaskID, respCode, "button_interaction", e.clock.Now(), e2eAgent))
+	waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ups, err := e.fake.WaitUpdates(waitCtx, 1, func(u wecomtest.Update) bool { return u.ResponseCode == respCode })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ups[0].ReplaceName != "已由 赵六 于 09:00 确认" || strings.Join(ups[0].UserIDs, ",") != "zhaoliu" {
+		t.Fatalf("card update = %+v", ups[0])
+	}
+	if esc, _ := e.app.Escalations.Escalation(ctx, "E1123-002"); esc.AckedBy != "zhaoliu" || esc.AckedVia != "card" {
+		t.Fatalf("after card ack: %+v", esc)
+	}
 	wantAll(t, e.say("boss", "确认 E1123-002"), "已由 zhaoliu")
+
+	// A third, acknowledged in chat (the id in lower case is fine).
+	n = len(e.fake.SentTo("boss"))
+	nz := len(e.fake.SentTo("zhaoliu"))
+	e.post(e.text("boss", "告警 测试"))
+	e.waitSent("boss", n+2)
+	e.waitSent("zhaoliu", nz+1) // the alert card
+	wantAll(t, e.say("zhaoliu", "确认 e1123-003"), "已确认告警 E1123-003")
 	wantAll(t, e.say("zhaoliu", "确认 E9999-001"), "没有编号为「E9999-001」的告警")
 	wantAll(t, e.say("zhangsan", "策略 查看"), "仅限管理员")
 	wantAll(t, e.say("boss", "策略 查看"), "report_major（紧急（穿透静音）", "当班带班领导")
@@ -136,7 +168,7 @@ func TestE2EEscalationSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Nobody is on duty, so step 1 falls back to the admin.
-	wantAll(t, e.waitSent("boss", 1)[0].Content, esc.ID, "白班空岗")
+	wantAll(t, card(t, e.waitSent("boss", 1)[0]), esc.ID, "白班空岗")
 
 	// The server stops before the 5-minute wait ends and comes back after it.
 	e.restart()
@@ -148,7 +180,7 @@ func TestE2EEscalationSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clock.Advance(6 * time.Minute)
-	wantAll(t, e.waitSent("wangwu", 1)[0].Content, esc.ID, "第 2 步")
+	wantAll(t, card(t, e.waitSent("wangwu", 1)[0]), esc.ID, "第 2 步")
 	e.waitSent("boss", 2)
 	stored, err := e.app.Escalations.Escalation(ctx, esc.ID)
 	if err != nil || stored.Step != 1 {

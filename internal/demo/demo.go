@@ -74,6 +74,8 @@ func Apply(cfg *configs.Config) {
 	cfg.WeCom.Token = Token
 	cfg.WeCom.AESKey = AESKey
 	cfg.WeCom.APIBase = BaseURL(cfg.HTTP.Addr) + PathPrefix
+	// The in-process fake has no per-member limits to respect.
+	cfg.WeCom.RateLimit = false
 	cfg.Admins = append(cfg.Admins, "zhaoliu")
 	if cfg.Roster.File == "" {
 		if _, err := os.Stat(RosterFile); err == nil {
