@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"dutybot/internal/clock"
+	"dutybot/internal/metrics"
 )
 
 // Notifier is the engine's way out to WeCom, provided by the bot: messages go
@@ -53,7 +54,10 @@ type EngineConfig struct {
 	Senders map[Platform]Sender
 	// Links makes one-tap ack links (nil: no link in notifications).
 	Links AckLinker
-	Clock clock.Clock
+	// Metrics records escalations, deliveries and time to acknowledge
+	// (nil: none).
+	Metrics *metrics.Metrics
+	Clock   clock.Clock
 	// Location is the office time zone times in messages are shown in.
 	Location *time.Location
 	Log      *slog.Logger
@@ -137,6 +141,9 @@ func (e *Engine) Raise(ctx context.Context, ev Event) (Escalation, error) {
 		return Escalation{}, err
 	}
 	e.cfg.Log.Info("escalation raised", "id", esc.ID, "kind", esc.Kind, "subject", esc.Subject)
+	if m := e.cfg.Metrics; m != nil {
+		m.Escalations.WithLabelValues(esc.Kind).Inc()
+	}
 	e.notify(ctx, esc)
 	e.timers.Set(esc.ID, esc.NextAt)
 	return esc, nil
@@ -248,6 +255,11 @@ func (e *Engine) notify(ctx context.Context, esc Escalation) {
 			e.push(ctx, esc, ids, record)
 		}
 	}
+	if m := e.cfg.Metrics; m != nil {
+		for _, s := range log {
+			m.Notifications.WithLabelValues(string(s.Channel), s.Status).Inc()
+		}
+	}
 	if err := e.cfg.Store.RecordSent(ctx, log); err != nil {
 		e.cfg.Log.Error("record notifications", "id", esc.ID, "err", err)
 	}
@@ -349,6 +361,9 @@ func (e *Engine) Ack(ctx context.Context, id, userID, via string) (Escalation, b
 	}
 	e.timers.Cancel(id)
 	took := now.Sub(esc.CreatedAt).Round(time.Second)
+	if m := e.cfg.Metrics; m != nil {
+		m.AckSeconds.Observe(now.Sub(esc.CreatedAt).Seconds())
+	}
 	e.cfg.Log.Info("escalation acknowledged", "id", id, "by", userID, "via", via, "after", took)
 	sent, err := e.cfg.Store.SentFor(ctx, id)
 	if err != nil {

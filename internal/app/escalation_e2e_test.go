@@ -154,6 +154,14 @@ func TestE2EEscalationAckByCardLinkAndChat(t *testing.T) {
 	if regexp.MustCompile(`wecom → boss：queued`).FindString(log) == "" {
 		t.Errorf("delivery log lacks boss's WeCom message:\n%s", log)
 	}
+	resp, err := http.Get(e.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	wantAll(t, string(metricsText), `dutybot_escalations_total{kind="test"} 3`,
+		`dutybot_alert_notifications_total{channel="push",status="delivered"}`, "dutybot_escalation_ack_seconds_count 3")
 }
 
 func TestE2EEscalationSurvivesRestart(t *testing.T) {

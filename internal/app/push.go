@@ -125,7 +125,7 @@ func (a *App) buildEscalations(ctx context.Context, cfg configs.Config, clk cloc
 	}
 	a.Escalations = store
 	a.Engine = push.NewEngine(push.EngineConfig{
-		Store: store, Policies: ps, Notifier: a.Service, Senders: senders, Links: links, Clock: clk, Location: a.Location, Log: a.log,
+		Store: store, Policies: ps, Notifier: a.Service, Senders: senders, Links: links, Clock: clk, Location: a.Location, Log: a.log, Metrics: a.Metrics,
 		Resolver: push.RosterTargets{Store: a.Store, Settings: a.Settings, Location: a.Location},
 	})
 	a.Service.AttachEscalations(a.Engine, store)

@@ -37,6 +37,13 @@ type Metrics struct {
 	Callbacks       *prometheus.CounterVec
 	CallbackSeconds prometheus.Histogram
 	Sends           *prometheus.CounterVec
+	// Escalations counts escalations raised, by event kind.
+	Escalations *prometheus.CounterVec
+	// Notifications counts alert deliveries, by channel and status.
+	Notifications *prometheus.CounterVec
+	// AckSeconds is the time from raising an escalation to its
+	// acknowledgement.
+	AckSeconds prometheus.Histogram
 }
 
 // New registers dutybot's collectors (plus Go runtime and process ones) in a
@@ -58,7 +65,20 @@ func New() *Metrics {
 			Help: "Messages sent through the WeCom API, by result.",
 		}, []string{"result"}),
 	}
-	m.registry.MustRegister(m.Callbacks, m.CallbackSeconds, m.Sends,
+	m.Escalations = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "dutybot_escalations_total",
+		Help: "Escalations raised, by event kind.",
+	}, []string{"kind"})
+	m.Notifications = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "dutybot_alert_notifications_total",
+		Help: "Alert notifications, by channel (wecom, push) and status.",
+	}, []string{"channel", "status"})
+	m.AckSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "dutybot_escalation_ack_seconds",
+		Help:    "Time from raising an escalation to its acknowledgement.",
+		Buckets: []float64{10, 30, 60, 120, 300, 600, 900, 1800, 3600},
+	})
+	m.registry.MustRegister(m.Callbacks, m.CallbackSeconds, m.Sends, m.Escalations, m.Notifications, m.AckSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
