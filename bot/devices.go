@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"dutybot/push"
-	"dutybot/roster"
 )
 
 // DeviceStore keeps the phones members pair for push notifications.
@@ -118,16 +117,10 @@ func (s *Service) TellDevicePruned(ctx context.Context, d push.Device, reason st
 	if reason == "" {
 		reason = "推送服务报告设备无效"
 	}
-	now := s.clock.Now().UTC()
-	msg := roster.Outgoing{
-		ToUser: d.UserID, Kind: "text", Status: roster.OutPending, CreatedAt: now, UpdatedAt: now,
-		Content: fmt.Sprintf("您的 %s 手机推送已失效（%s），请在App中重新绑定（发送「绑定手机」）。", phone, reason),
-	}
-	if err := s.store.QueueOutgoing(ctx, []roster.Outgoing{msg}); err != nil {
+	text := fmt.Sprintf("您的 %s 手机推送已失效（%s），请在App中重新绑定（发送「绑定手机」）。", phone, reason)
+	if err := s.NotifyWeCom(ctx, d.UserID, text); err != nil {
 		s.log.Error("tell member their device was pruned", "user", d.UserID, "device", d.ID, "err", err)
-		return
 	}
-	s.outbox.wake()
 }
 
 // platformLabel names a platform for members.

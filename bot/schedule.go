@@ -183,20 +183,34 @@ func (s *Service) cmdSchedule(ctx context.Context, req Request) (string, error) 
 	return s.renderDays(ctx, req.Member, from, to)
 }
 
+// rosterData is what the roster replies read: the calendar around from..to,
+// the assignments of asFrom..to and the members by userid.
+type rosterData struct {
+	cal  roster.Calendar
+	as   []roster.Assignment
+	byID map[string]roster.Member
+}
+
+func (s *Service) loadRoster(ctx context.Context, asFrom, from, to roster.Date) (rosterData, error) {
+	var d rosterData
+	var err error
+	if d.cal, err = s.calendar(ctx, from, to); err != nil {
+		return d, err
+	}
+	if d.as, err = s.store.Assignments(ctx, asFrom, to); err != nil {
+		return d, err
+	}
+	d.byID, _, err = s.people(ctx)
+	return d, err
+}
+
 // renderDays renders the roster of duty days from..to in markdown.
 func (s *Service) renderDays(ctx context.Context, viewer roster.Member, from, to roster.Date) (string, error) {
-	cal, err := s.calendar(ctx, from, to)
+	data, err := s.loadRoster(ctx, from, from, to)
 	if err != nil {
 		return "", err
 	}
-	as, err := s.store.Assignments(ctx, from, to)
-	if err != nil {
-		return "", err
-	}
-	byID, _, err := s.people(ctx)
-	if err != nil {
-		return "", err
-	}
+	cal, as, byID := data.cal, data.as, data.byID
 	var b strings.Builder
 	if from == to {
 		fmt.Fprintf(&b, "**值班表 %s**", from.Label())
@@ -342,11 +356,8 @@ func resolve(ms []roster.Member, queries []string) ([]roster.Member, error) {
 
 // conflictsText checks duty days from..to and lists what is wrong.
 func (s *Service) conflictsText(ctx context.Context, from, to roster.Date) (string, error) {
-	cal, err := s.calendar(ctx, from, to)
-	if err != nil {
-		return "", err
-	}
-	as, err := s.store.Assignments(ctx, from.AddDays(-1), to)
+	// The day before too: its overnight shifts can overlap the first day's.
+	data, err := s.loadRoster(ctx, from.AddDays(-1), from, to)
 	if err != nil {
 		return "", err
 	}
@@ -354,11 +365,7 @@ func (s *Service) conflictsText(ctx context.Context, from, to roster.Date) (stri
 	if err != nil {
 		return "", err
 	}
-	byID, _, err := s.people(ctx)
-	if err != nil {
-		return "", err
-	}
-	cs := roster.CheckRoster(s.settings.Shifts, cal, as, leaves, activeNames(byID), from, to, s.loc)
+	cs := roster.CheckRoster(s.settings.Shifts, data.cal, data.as, leaves, activeNames(data.byID), from, to, s.loc)
 	if len(cs) == 0 {
 		return fmt.Sprintf("%s 至 %s 排班检查：没有发现问题。", from, to), nil
 	}

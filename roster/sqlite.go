@@ -523,16 +523,7 @@ func (s *SQLiteStore) UpsertMember(ctx context.Context, m Member) error {
 	}
 	now := formatTime(s.now())
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO members (userid, name, mobile, department, active, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (userid) DO UPDATE SET
-    name = excluded.name,
-    mobile = excluded.mobile,
-    department = excluded.department,
-    active = excluded.active,
-    updated_at = excluded.updated_at`,
-			m.UserID, m.Name, m.Mobile, m.Department, m.Active, now, now)
-		if err != nil {
+		if err := upsertMemberRow(ctx, tx, m, now); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM member_roles WHERE userid = ?`, m.UserID); err != nil {
@@ -637,6 +628,21 @@ func parseTime(s string) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return t.UTC(), nil
+}
+
+// upsertMemberRow writes m's member row (not its roles), keeping the
+// original created_at.
+func upsertMemberRow(ctx context.Context, tx *sql.Tx, m Member, now string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO members (userid, name, mobile, department, active, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (userid) DO UPDATE SET
+    name = excluded.name,
+    mobile = excluded.mobile,
+    department = excluded.department,
+    active = excluded.active,
+    updated_at = excluded.updated_at`,
+		m.UserID, m.Name, m.Mobile, m.Department, m.Active, now, now)
+	return err
 }
 
 // TimeText is how the store writes a time (UTC, nine fractional digits, so

@@ -45,16 +45,7 @@ func (s *SQLiteStore) ApplyMemberSync(ctx context.Context, plan SyncPlan, audit 
 			default:
 				before = append(before, memberText(old))
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO members (userid, name, mobile, department, active, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (userid) DO UPDATE SET
-    name = excluded.name,
-    mobile = excluded.mobile,
-    department = excluded.department,
-    active = excluded.active,
-    updated_at = excluded.updated_at`,
-				m.UserID, m.Name, m.Mobile, m.Department, m.Active, now, now)
-			if err != nil {
+			if err := upsertMemberRow(ctx, tx, m, now); err != nil {
 				return fmt.Errorf("write member %q: %w", m.UserID, err)
 			}
 			after = append(after, memberText(m))
