@@ -232,3 +232,31 @@ func (l *RedisLimiter) Reserve(ctx context.Context, key string) (time.Duration, 
 	}
 	return 0, nil
 }
+
+// WeComAppLimits are WeCom's limits on the app as a whole: the base API
+// allows 10,000 calls a minute per corp.
+func WeComAppLimits() []Limit { return []Limit{{Rate: 10000, Period: time.Minute}} }
+
+// WeComAppKey is the key the app-wide limit counts under.
+const WeComAppKey = "wecom:app"
+
+// appLimited puts an app-wide limit in front of a per-key one: a send must
+// fit both. The app-wide slot is taken first, so a send the per-key limit
+// then refuses has used one app-wide slot: the app-wide limit is reached a
+// little early, never passed.
+type appLimited struct {
+	app  Limiter
+	each Limiter
+}
+
+// WithAppLimit returns a limiter that checks app (under WeComAppKey) and then
+// each (under the caller's key).
+func WithAppLimit(app, each Limiter) Limiter { return appLimited{app: app, each: each} }
+
+// Reserve implements Limiter.
+func (l appLimited) Reserve(ctx context.Context, key string) (time.Duration, error) {
+	if wait, err := l.app.Reserve(ctx, WeComAppKey); err != nil || wait > 0 {
+		return wait, err
+	}
+	return l.each.Reserve(ctx, key)
+}

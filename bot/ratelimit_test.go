@@ -435,3 +435,27 @@ func TestOutboxLimiterErrorSends(t *testing.T) {
 		}
 	}
 }
+
+func TestWithAppLimit(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC))
+	l := WithAppLimit(NewMemoryLimiter(clk, Limit{Rate: 3, Period: time.Minute}), NewMemoryLimiter(clk, Limit{Rate: 2, Period: time.Minute}))
+	ctx := context.Background()
+	for i, tt := range []struct {
+		key  string
+		wait bool
+	}{
+		{"a", false}, {"a", false}, // member a's two
+		{"a", true}, // a's per-member limit (uses an app slot)
+		{"b", true}, // the app-wide 3 are used up
+		{"b", true},
+	} {
+		wait, err := l.Reserve(ctx, tt.key)
+		if err != nil || (wait > 0) != tt.wait {
+			t.Fatalf("call %d (%s): wait %v, err %v; want wait=%v", i, tt.key, wait, err, tt.wait)
+		}
+	}
+	clk.Advance(time.Minute)
+	if wait, err := l.Reserve(ctx, "b"); err != nil || wait != 0 {
+		t.Fatalf("after a minute: wait %v, err %v", wait, err)
+	}
+}

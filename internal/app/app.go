@@ -120,9 +120,9 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, op
 	case !cfg.WeCom.RateLimit:
 		a.log.Warn("WeCom rate limits are off (wecom.rate_limit: false): only for the in-process demo fake")
 	case a.redis != nil:
-		limiter = bot.NewRedisLimiter(a.redis, bot.WeComMemberLimits()...)
+		limiter = bot.WithAppLimit(bot.NewRedisLimiter(a.redis, bot.WeComAppLimits()...), bot.NewRedisLimiter(a.redis, bot.WeComMemberLimits()...))
 	default:
-		limiter = bot.NewMemoryLimiter(clk, bot.WeComMemberLimits()...)
+		limiter = bot.WithAppLimit(bot.NewMemoryLimiter(clk, bot.WeComAppLimits()...), bot.NewMemoryLimiter(clk, bot.WeComMemberLimits()...))
 	}
 	a.Service = bot.New(bot.Config{
 		Store: a.Store, Sender: sender, Clock: clk, Log: a.log, Metrics: a.Metrics, Admins: cfg.Admins,
