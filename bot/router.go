@@ -150,7 +150,7 @@ func (r *Router) menu(m roster.Member) string {
 // roleList names roles in the office's usual order (值班员, 带班领导, 管理员).
 func roleList(rs []roster.Role) string {
 	var names []string
-	for _, r := range roster.AllRoles {
+	for _, r := range roster.AllRoles() {
 		if slices.Contains(rs, r) {
 			names = append(names, r.Label())
 		}

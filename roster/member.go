@@ -22,7 +22,7 @@ const (
 )
 
 // AllRoles lists every role in display order.
-var AllRoles = []Role{RoleOfficer, RoleLeader, RoleAdmin}
+func AllRoles() []Role { return []Role{RoleOfficer, RoleLeader, RoleAdmin} }
 
 // Label is the role's Chinese name as shown to officers.
 func (r Role) Label() string {

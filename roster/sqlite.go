@@ -549,7 +549,7 @@ func (s *SQLiteStore) GrantRole(ctx context.Context, userID string, r Role) erro
 	if userID == "" {
 		return errors.New("grant role: empty userid")
 	}
-	if !slices.Contains(AllRoles, r) {
+	if !slices.Contains(AllRoles(), r) {
 		return fmt.Errorf("grant role %q to %q: unknown role", r, userID)
 	}
 	now := formatTime(s.now())
@@ -590,7 +590,7 @@ ON CONFLICT (userid, role) DO NOTHING`, userID, string(r))
 func cleanRoles(roles []Role) ([]Role, error) {
 	var clean []Role
 	for _, r := range roles {
-		if !slices.Contains(AllRoles, r) {
+		if !slices.Contains(AllRoles(), r) {
 			return nil, fmt.Errorf("unknown role %q", r)
 		}
 		if !slices.Contains(clean, r) {
@@ -605,10 +605,10 @@ func cleanRoles(roles []Role) ([]Role, error) {
 // (written by a newer binary) go last, alphabetically.
 func sortRoles(roles []Role) {
 	rank := func(r Role) int {
-		if i := slices.Index(AllRoles, r); i >= 0 {
+		if i := slices.Index(AllRoles(), r); i >= 0 {
 			return i
 		}
-		return len(AllRoles)
+		return len(AllRoles())
 	}
 	slices.SortFunc(roles, func(a, b Role) int {
 		if c := rank(a) - rank(b); c != 0 {

@@ -79,7 +79,7 @@ func (s *SQLiteStore) changeRole(ctx context.Context, userID string, r Role, gra
 	if grant {
 		op = "assign"
 	}
-	if !slices.Contains(AllRoles, r) {
+	if !slices.Contains(AllRoles(), r) {
 		return false, fmt.Errorf("%s role %q for %q: unknown role", op, r, userID)
 	}
 	if audit.Subject == "" {
