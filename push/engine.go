@@ -38,6 +38,12 @@ type Alert struct {
 	AckURL string
 }
 
+// Limiter paces sends under a key (bot's limiters satisfy it): wait 0 means
+// go now and the send is counted; wait > 0 means try again after wait.
+type Limiter interface {
+	Reserve(ctx context.Context, key string) (wait time.Duration, err error)
+}
+
 // AckLinker makes the signed one-tap acknowledgement link for a member.
 type AckLinker interface {
 	AckLink(escalationID, userID string) (token, url string)
@@ -54,6 +60,10 @@ type EngineConfig struct {
 	Senders map[Platform]Sender
 	// Links makes one-tap ack links (nil: no link in notifications).
 	Links AckLinker
+	// Limiter paces pushes per provider under the keys "push:ios" and
+	// "push:android" (nil: no pacing). A push over the limit waits; none is
+	// dropped.
+	Limiter Limiter
 	// Metrics records escalations, deliveries and time to acknowledge
 	// (nil: none).
 	Metrics *metrics.Metrics
@@ -292,6 +302,7 @@ func (e *Engine) push(ctx context.Context, esc Escalation, ids []string, record 
 			}
 			continue
 		}
+		e.pace(ctx, platform, len(ns))
 		for i, r := range sender.Send(ctx, ns) {
 			d := ns[i].Device
 			errText := r.Reason
@@ -306,6 +317,34 @@ func (e *Engine) push(ctx context.Context, esc Escalation, ids []string, record 
 					e.cfg.Log.Warn("device pruned: provider says its token is invalid", "device", d.ID, "user", d.UserID, "reason", r.Reason)
 					e.cfg.Notifier.DevicePruned(ctx, pruned, r.Reason)
 				}
+			}
+		}
+	}
+}
+
+// pace waits until n pushes to platform fit the provider's limit. A limiter
+// error lets them go (never hold an alert because the limiter is down).
+func (e *Engine) pace(ctx context.Context, platform Platform, n int) {
+	if e.cfg.Limiter == nil {
+		return
+	}
+	key := "push:" + string(platform)
+	for range n {
+		for {
+			wait, err := e.cfg.Limiter.Reserve(ctx, key)
+			if err != nil {
+				e.cfg.Log.Warn("push limiter failed, sending anyway", "platform", platform, "err", err)
+				return
+			}
+			if wait <= 0 {
+				break
+			}
+			t := e.cfg.Clock.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C():
 			}
 		}
 	}

@@ -354,3 +354,47 @@ func TestEngineResolveAndUnknownKind(t *testing.T) {
 		t.Fatalf("status = %s", stored.Status)
 	}
 }
+
+// onceLimiter refuses the first reservation for a second.
+type onceLimiter struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (l *onceLimiter) Reserve(ctx context.Context, key string) (time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls = append(l.calls, key)
+	if len(l.calls) == 1 {
+		return time.Second, nil
+	}
+	return 0, nil
+}
+
+func TestEnginePacesPushes(t *testing.T) {
+	env := newEngineEnv(t)
+	lim := &onceLimiter{}
+	e := NewEngine(EngineConfig{
+		Store: env.store, Policies: env.policies, Notifier: env.notifier, Clock: env.clock, Limiter: lim,
+		Resolver: mapResolver{TargetLeaderOnDuty: {"wangwu"}},
+		Senders:  map[Platform]Sender{IOS: env.apns},
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	raised := make(chan error, 1)
+	go func() {
+		_, err := e.Raise(context.Background(), Event{Kind: "test", Title: "限流"})
+		raised <- err
+	}()
+	env.msg() // the WeCom alert goes first
+	env.armed(1)
+	if n := len(env.apns.sent); n != 0 {
+		t.Fatalf("pushed %d before the limiter's wait", n)
+	}
+	env.clock.Advance(time.Second)
+	if err := <-raised; err != nil {
+		t.Fatal(err)
+	}
+	if len(env.apns.sent) != 1 || !slices.Equal(lim.calls, []string{"push:ios", "push:ios"}) {
+		t.Fatalf("pushes %d, limiter calls %v", len(env.apns.sent), lim.calls)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"dutybot/bot"
 	"dutybot/configs"
 	"dutybot/handlers"
 	"dutybot/internal/clock"
@@ -125,7 +126,7 @@ func (a *App) buildEscalations(ctx context.Context, cfg configs.Config, clk cloc
 	}
 	a.Escalations = store
 	a.Engine = push.NewEngine(push.EngineConfig{
-		Store: store, Policies: ps, Notifier: a.Service, Senders: senders, Links: links, Clock: clk, Location: a.Location, Log: a.log, Metrics: a.Metrics,
+		Store: store, Policies: ps, Notifier: a.Service, Senders: senders, Links: links, Clock: clk, Location: a.Location, Log: a.log, Metrics: a.Metrics, Limiter: a.pushLimiter(clk),
 		Resolver: push.RosterTargets{Store: a.Store, Settings: a.Settings, Location: a.Location},
 	})
 	a.Service.AttachEscalations(a.Engine, store)
@@ -139,4 +140,17 @@ func (a *App) ackFromPhone(ctx context.Context, id, userID, via string) (handler
 		return handlers.AckResult{}, err
 	}
 	return handlers.AckResult{Already: !first, By: esc.AckedBy, At: esc.AckedAt}, nil
+}
+
+// pushLimits paces each provider well inside what Apple and Google accept
+// from one sender (FCM allows 600,000 a minute per project; Apple publishes
+// no number but throttles bursts with 429).
+func pushLimits() []bot.Limit { return []bot.Limit{{Rate: 3000, Period: time.Second}} }
+
+// pushLimiter shares the push pacing through Redis when there is one.
+func (a *App) pushLimiter(clk clock.Clock) push.Limiter {
+	if a.redis != nil {
+		return bot.NewRedisLimiter(a.redis, pushLimits()...)
+	}
+	return bot.NewMemoryLimiter(clk, pushLimits()...)
 }
