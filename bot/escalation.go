@@ -196,7 +196,7 @@ func (s *Service) AlertWeCom(ctx context.Context, userID string, a push.Alert) e
 	}
 	now := s.clock.Now().UTC()
 	if err := s.store.QueueOutgoing(ctx, []roster.Outgoing{{
-		ToUser: userID, Kind: KindCard, Content: card, Status: roster.OutPending, CreatedAt: now, UpdatedAt: now,
+		ToUser: userID, Kind: KindCard, Content: card, Ref: a.EscalationID, Status: roster.OutPending, CreatedAt: now, UpdatedAt: now,
 	}}); err != nil {
 		return fmt.Errorf("queue alert card to %s: %w", userID, err)
 	}
@@ -213,8 +213,47 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// handleCardClick acknowledges from an alert card's 确认 button and turns
-// the clicker's card into a note of who took it.
+// Taken updates every alert card sent about esc to say who acknowledged it
+// (each card once, with the response code WeCom returned when it was sent),
+// and tells the others whose card could not be updated in a text
+// (push.Notifier).
+func (s *Service) Taken(ctx context.Context, esc push.Escalation, others []string) {
+	name := esc.AckedBy
+	if m, err := s.store.Member(ctx, esc.AckedBy); err == nil {
+		name = displayName(m)
+	}
+	label := fmt.Sprintf("已由 %s 于 %s 确认", name, esc.AckedAt.In(s.loc).Format("15:04"))
+	updated := make(map[string]bool)
+	if s.cards != nil {
+		cards, err := s.store.SentCards(ctx, esc.ID)
+		if err != nil {
+			s.log.Error("list alert cards to update", "id", esc.ID, "err", err)
+		}
+		for _, c := range cards {
+			if err := s.cards.UpdateCardButton(ctx, []string{c.ToUser}, c.ResponseCode, label); err != nil {
+				s.log.Warn("update alert card", "id", esc.ID, "user", c.ToUser, "err", err)
+				continue
+			}
+			if err := s.store.UseResponseCode(ctx, c.ID); err != nil {
+				s.log.Error("record used response code", "outgoing", c.ID, "err", err)
+			}
+			updated[c.ToUser] = true
+		}
+	}
+	for _, u := range others {
+		if updated[u] {
+			continue
+		}
+		msg := fmt.Sprintf("告警 %s「%s」%s，无需再处理。", esc.ID, esc.Title, label)
+		if err := s.NotifyWeCom(ctx, u, msg); err != nil {
+			s.log.Error("tell others of the acknowledgement", "id", esc.ID, "user", u, "err", err)
+		}
+	}
+}
+
+// handleCardClick acknowledges from an alert card's 确认 button; the cards
+// are then updated by Taken. A click on an alert someone else already took
+// updates the clicker's card with the click's response code.
 func (s *Service) handleCardClick(ctx context.Context, m roster.Member, msg wecom.Message) []string {
 	id, ok := strings.CutPrefix(msg.EventKey, cardAckKey)
 	if !ok || s.escalations == nil {
@@ -226,12 +265,12 @@ func (s *Service) handleCardClick(ctx context.Context, m roster.Member, msg weco
 		s.log.Error("acknowledge from card", "id", id, "err", err)
 		return []string{apology}
 	}
-	label := fmt.Sprintf("已由 %s 于 %s 确认", displayName(m), esc.AckedAt.In(s.loc).Format("15:04"))
-	switch {
-	case !first && esc.Status == push.StatusAcked:
+	if first {
+		return nil // Taken has updated the cards
+	}
+	label := "告警已结束"
+	if esc.Status == push.StatusAcked {
 		label = fmt.Sprintf("已由 %s 于 %s 确认", esc.AckedBy, esc.AckedAt.In(s.loc).Format("15:04"))
-	case !first:
-		label = "告警已结束"
 	}
 	if s.cards != nil && msg.ResponseCode != "" {
 		err := s.cards.UpdateCardButton(ctx, []string{m.UserID}, msg.ResponseCode, label)

@@ -17,8 +17,9 @@ import (
 type Sender interface {
 	SendText(ctx context.Context, toUser, content string) (msgID string, err error)
 	SendMarkdown(ctx context.Context, toUser, content string) (msgID string, err error)
-	// SendCard sends a template card (WeCom's template_card JSON).
-	SendCard(ctx context.Context, toUser, cardJSON string) (msgID string, err error)
+	// SendCard sends a template card (WeCom's template_card JSON) and
+	// returns the response code that can update it later.
+	SendCard(ctx context.Context, toUser, cardJSON string) (msgID, responseCode string, err error)
 }
 
 // Kinds of outgoing message (roster.Outgoing.Kind).
@@ -259,7 +260,7 @@ func (o *outbox) deliver(ctx context.Context, m roster.Outgoing) bool {
 	case KindMarkdown:
 		id, err = o.sender.SendMarkdown(ctx, m.ToUser, m.Content)
 	case KindCard:
-		id, err = o.sender.SendCard(ctx, m.ToUser, m.Content)
+		id, m.ResponseCode, err = o.sender.SendCard(ctx, m.ToUser, m.Content)
 	default:
 		id, err = o.sender.SendText(ctx, m.ToUser, m.Content)
 	}

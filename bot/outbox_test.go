@@ -132,6 +132,10 @@ func (s *obStore) QueueOutgoing(context.Context, []roster.Outgoing) error {
 
 func (s *obStore) CountReceived(context.Context) (int, error) { return 0, errObNotImplemented }
 func (s *obStore) CountOutgoing(context.Context) (int, error) { return 0, errObNotImplemented }
+func (s *obStore) SentCards(context.Context, string) ([]roster.Outgoing, error) {
+	return nil, errObNotImplemented
+}
+func (s *obStore) UseResponseCode(context.Context, int64) error { return errObNotImplemented }
 
 // obAttempt is one call of the sender.
 type obAttempt struct {
@@ -196,8 +200,9 @@ func (s *obSender) SendMarkdown(ctx context.Context, toUser, content string) (st
 	return s.send(ctx, "markdown", toUser, content)
 }
 
-func (s *obSender) SendCard(ctx context.Context, toUser, content string) (string, error) {
-	return s.send(ctx, "template_card", toUser, content)
+func (s *obSender) SendCard(ctx context.Context, toUser, content string) (string, string, error) {
+	id, err := s.send(ctx, "template_card", toUser, content)
+	return id, "", err
 }
 
 // startOutbox runs o.run in a goroutine; stop cancels it and waits for run

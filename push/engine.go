@@ -22,6 +22,10 @@ type Notifier interface {
 	AlertWeCom(ctx context.Context, userID string, a Alert) error
 	// NotifyWeCom queues a WeCom text message to a member.
 	NotifyWeCom(ctx context.Context, userID, text string) error
+	// Taken tells everyone notified about esc (others: all but the one
+	// who acknowledged) that it has been acknowledged, and updates the alert
+	// cards already sent so they show who took it.
+	Taken(ctx context.Context, esc Escalation, others []string)
 	// DevicePruned tells a member their phone no longer receives pushes.
 	DevicePruned(ctx context.Context, d Device, reason string)
 }
@@ -408,18 +412,14 @@ func (e *Engine) Ack(ctx context.Context, id, userID, via string) (Escalation, b
 	if err != nil {
 		e.cfg.Log.Error("list notified members", "id", id, "err", err)
 	}
-	var told []string
+	var others []string
 	for _, s := range sent {
 		user, _, _ := strings.Cut(s.Target, "/")
-		if user == userID || slices.Contains(told, user) {
-			continue
-		}
-		told = append(told, user)
-		msg := fmt.Sprintf("告警 %s「%s」已由 %s 于 %s 确认，无需再处理。", id, esc.Title, userID, now.In(e.cfg.Location).Format("15:04"))
-		if err := e.cfg.Notifier.NotifyWeCom(ctx, user, msg); err != nil {
-			e.cfg.Log.Error("tell others of the acknowledgement", "id", id, "user", user, "err", err)
+		if user != userID && !slices.Contains(others, user) {
+			others = append(others, user)
 		}
 	}
+	e.cfg.Notifier.Taken(ctx, esc, others)
 	return esc, true, nil
 }
 

@@ -58,6 +58,12 @@ func (n *recNotifier) NotifyWeCom(ctx context.Context, userID, text string) erro
 	return nil
 }
 
+func (n *recNotifier) Taken(ctx context.Context, esc Escalation, others []string) {
+	for _, u := range others {
+		n.msgs <- wecomMsg{u, "告警 " + esc.ID + " 已由 " + esc.AckedBy + " 确认"}
+	}
+}
+
 func (n *recNotifier) DevicePruned(ctx context.Context, d Device, reason string) { n.pruned <- d }
 
 type mapResolver map[string][]string

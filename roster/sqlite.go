@@ -336,8 +336,8 @@ func insertOutgoing(ctx context.Context, tx *sql.Tx, msgs []Outgoing, now time.T
 		return nil
 	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO outgoing_messages
-    (reply_to, to_user, kind, content, status, attempts, last_error, wecom_msgid, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, 0, '', '', ?, ?)`)
+    (reply_to, to_user, kind, content, status, attempts, last_error, wecom_msgid, created_at, updated_at, ref)
+VALUES (?, ?, ?, ?, ?, 0, '', '', ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -348,7 +348,7 @@ VALUES (?, ?, ?, ?, ?, 0, '', '', ?, ?)`)
 			return fmt.Errorf("outgoing message %d: ToUser and Kind are required", i)
 		}
 		replyTo := sql.NullInt64{Int64: m.ReplyTo, Valid: m.ReplyTo != 0}
-		if _, err := stmt.ExecContext(ctx, replyTo, m.ToUser, m.Kind, m.Content, OutPending, ts, ts); err != nil {
+		if _, err := stmt.ExecContext(ctx, replyTo, m.ToUser, m.Kind, m.Content, OutPending, ts, ts, m.Ref); err != nil {
 			return fmt.Errorf("outgoing message %d: %w", i, err)
 		}
 	}
@@ -361,13 +361,42 @@ func (s *SQLiteStore) PendingOutgoing(ctx context.Context, afterID int64, limit 
 	if limit <= 0 {
 		return nil, fmt.Errorf("list pending outgoing messages: limit %d is not positive", limit)
 	}
-	rows, err := s.reader.QueryContext(ctx, `SELECT id, reply_to, to_user, kind, content, status, attempts, last_error, wecom_msgid, created_at, updated_at
-FROM outgoing_messages
-WHERE status = ? AND id > ?
-ORDER BY id
-LIMIT ?`, OutPending, afterID, limit)
+	out, err := s.queryOutgoing(ctx, `WHERE status = ? AND id > ? ORDER BY id LIMIT ?`, OutPending, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list pending outgoing messages: %w", err)
+	}
+	return out, nil
+}
+
+// SentCards lists the sent template cards about ref that still have a
+// response code, oldest first.
+func (s *SQLiteStore) SentCards(ctx context.Context, ref string) ([]Outgoing, error) {
+	out, err := s.queryOutgoing(ctx, `WHERE ref = ? AND status = ? AND response_code <> '' ORDER BY id`, ref, OutSent)
+	if err != nil {
+		return nil, fmt.Errorf("list sent cards about %s: %w", ref, err)
+	}
+	return out, nil
+}
+
+// UseResponseCode clears an outgoing card's response code once used.
+func (s *SQLiteStore) UseResponseCode(ctx context.Context, id int64) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outgoing_messages SET response_code = '', updated_at = ? WHERE id = ?`, formatTime(s.now()), id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("use response code of outgoing message %d: %w", id, err)
+	}
+	return nil
+}
+
+// queryOutgoing reads outgoing messages selected by where (with args).
+func (s *SQLiteStore) queryOutgoing(ctx context.Context, where string, args ...any) ([]Outgoing, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT id, reply_to, to_user, kind, content, status, attempts, last_error,
+wecom_msgid, created_at, updated_at, ref, response_code
+FROM outgoing_messages `+where, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Outgoing
@@ -376,23 +405,20 @@ LIMIT ?`, OutPending, afterID, limit)
 		var replyTo sql.NullInt64
 		var createdAt, updatedAt string
 		err := rows.Scan(&o.ID, &replyTo, &o.ToUser, &o.Kind, &o.Content, &o.Status, &o.Attempts,
-			&o.LastError, &o.WeComID, &createdAt, &updatedAt)
+			&o.LastError, &o.WeComID, &createdAt, &updatedAt, &o.Ref, &o.ResponseCode)
 		if err != nil {
-			return nil, fmt.Errorf("list pending outgoing messages: %w", err)
+			return nil, err
 		}
 		o.ReplyTo = replyTo.Int64
 		if o.CreatedAt, err = parseTime(createdAt); err != nil {
-			return nil, fmt.Errorf("list pending outgoing messages: id %d: %w", o.ID, err)
+			return nil, fmt.Errorf("id %d: %w", o.ID, err)
 		}
 		if o.UpdatedAt, err = parseTime(updatedAt); err != nil {
-			return nil, fmt.Errorf("list pending outgoing messages: id %d: %w", o.ID, err)
+			return nil, fmt.Errorf("id %d: %w", o.ID, err)
 		}
 		out = append(out, o)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list pending outgoing messages: %w", err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // MarkOutgoing sets the status, attempts, last error and WeCom msgid of
@@ -407,8 +433,8 @@ func (s *SQLiteStore) MarkOutgoing(ctx context.Context, o Outgoing) error {
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outgoing_messages
-SET status = ?, attempts = ?, last_error = ?, wecom_msgid = ?, updated_at = ?
-WHERE id = ?`, o.Status, o.Attempts, o.LastError, o.WeComID, formatTime(s.now()), o.ID)
+SET status = ?, attempts = ?, last_error = ?, wecom_msgid = ?, response_code = ?, updated_at = ?
+WHERE id = ?`, o.Status, o.Attempts, o.LastError, o.WeComID, o.ResponseCode, formatTime(s.now()), o.ID)
 		if err != nil {
 			return err
 		}

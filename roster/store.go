@@ -57,6 +57,12 @@ type Outgoing struct {
 	UpdatedAt time.Time
 	// ReplyTo is the Received.ID this answers, 0 for messages the bot starts.
 	ReplyTo int64
+	// Ref says what the message is about (e.g. an escalation id), "" if
+	// nothing in particular.
+	Ref string
+	// ResponseCode is WeCom's code for updating a sent template card (once,
+	// within 72 hours); "" when there is none or it was used.
+	ResponseCode string
 }
 
 // Outgoing statuses.
@@ -89,6 +95,11 @@ type MessageStore interface {
 	// MarkOutgoing records the outcome of one send attempt: status, attempts,
 	// last error and WeCom's msgid.
 	MarkOutgoing(ctx context.Context, o Outgoing) error
+	// SentCards lists the sent template cards about ref that still have a
+	// response code, oldest first.
+	SentCards(ctx context.Context, ref string) ([]Outgoing, error)
+	// UseResponseCode clears an outgoing card's response code once used.
+	UseResponseCode(ctx context.Context, id int64) error
 	// CountReceived and CountOutgoing support tests and health checks.
 	CountReceived(ctx context.Context) (int, error)
 	CountOutgoing(ctx context.Context) (int, error)

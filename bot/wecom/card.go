@@ -81,13 +81,19 @@ type cardRequest struct {
 	TemplateCard json.RawMessage `json:"template_card"`
 }
 
-// SendCard sends a template card (JSON from MarshalCard) to one member.
-func (c *Client) SendCard(ctx context.Context, toUser, cardJSON string) (string, error) {
+// SendCard sends a template card (JSON from MarshalCard) to one member and
+// returns WeCom's msgid and the card's response code (for updating it later;
+// "" for cards without buttons).
+func (c *Client) SendCard(ctx context.Context, toUser, cardJSON string) (msgID, responseCode string, err error) {
 	if !json.Valid([]byte(cardJSON)) {
-		return "", &SendError{Code: -3, Msg: "template card is not valid JSON"}
+		return "", "", &SendError{Code: -3, Msg: "template card is not valid JSON"}
 	}
 	req := cardRequest{SendRequestCommon: c.common(toUser, "template_card"), TemplateCard: json.RawMessage(cardJSON)}
-	return c.send(ctx, "template_card", req)
+	resp, err := c.sendResponse(ctx, "template_card", req)
+	if err != nil {
+		return "", "", err
+	}
+	return resp.MsgID, resp.ResponseCode, nil
 }
 
 type updateCardRequest struct {

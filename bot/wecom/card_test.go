@@ -26,8 +26,9 @@ func TestSendAndUpdateCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.SendCard(ctx, "boss", card); err != nil {
-		t.Fatal(err)
+	_, sentCode, err := c.SendCard(ctx, "boss", card)
+	if err != nil || sentCode == "" {
+		t.Fatalf("SendCard: code %q, %v; want WeCom's response code", sentCode, err)
 	}
 	sent := fake.SentTo("boss")
 	if len(sent) != 1 || sent[0].MsgType != "template_card" || sent[0].TaskID != "E1123-001-boss" {
@@ -47,7 +48,7 @@ func TestSendAndUpdateCard(t *testing.T) {
 		t.Fatalf("card JSON = %s", sent[0].JSON)
 	}
 
-	code := fake.NewResponseCode("E1123-001-boss")
+	code := sentCode
 	if err := c.UpdateCardButton(ctx, []string{"boss", "lisi"}, code, "已由 boss 于 09:05 确认"); err != nil {
 		t.Fatal(err)
 	}

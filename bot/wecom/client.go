@@ -74,6 +74,16 @@ func (c *Client) common(toUser, msgType string) *message.SendRequestCommon {
 // send calls message/send, with a fresh access token when WeCom says the
 // cached one is invalid or expired.
 func (c *Client) send(ctx context.Context, kind string, req any) (string, error) {
+	resp, err := c.sendResponse(ctx, kind, req)
+	if err != nil {
+		return "", err
+	}
+	return resp.MsgID, nil
+}
+
+// sendResponse is send returning WeCom's whole answer (a template card's
+// response code is in it).
+func (c *Client) sendResponse(ctx context.Context, kind string, req any) (*message.SendResponse, error) {
 	var resp *message.SendResponse
 	err := c.app.withFreshToken(ctx, func() error {
 		var err error
@@ -83,15 +93,15 @@ func (c *Client) send(ctx context.Context, kind string, req any) (string, error)
 	if resp != nil && resp.InvalidUser != "" {
 		// WeCom answers errcode 0 or 81013 and names the userids it could
 		// not reach; for one recipient that means nothing arrived.
-		return "", &SendError{Code: codeInvalidUser, Msg: "invalid user " + resp.InvalidUser, err: err}
+		return nil, &SendError{Code: codeInvalidUser, Msg: "invalid user " + resp.InvalidUser, err: err}
 	}
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			return "", err
+			return nil, err
 		}
-		return "", wrapSendError(err)
+		return nil, wrapSendError(err)
 	}
-	return resp.MsgID, nil
+	return resp, nil
 }
 
 func isTokenError(err error) bool {

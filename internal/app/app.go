@@ -282,8 +282,8 @@ func (unconfiguredSender) SendText(context.Context, string, string) (string, err
 	return "", errNotConfigured
 }
 
-func (unconfiguredSender) SendCard(context.Context, string, string) (string, error) {
-	return "", errNotConfigured
+func (unconfiguredSender) SendCard(context.Context, string, string) (string, string, error) {
+	return "", "", errNotConfigured
 }
 
 func (unconfiguredSender) SendMarkdown(context.Context, string, string) (string, error) {

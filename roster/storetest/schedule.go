@@ -24,6 +24,7 @@ func scheduleTests() []struct {
 		{"ReplaceSlotsAllOrNothing", testReplaceSlotsAllOrNothing},
 		{"HolidayDays", testHolidayDays},
 		{"Leaves", testLeaves},
+		{"SentCardsAndResponseCodes", testSentCards},
 	}
 }
 
@@ -212,5 +213,43 @@ func testLeaves(t *testing.T, s roster.Store) {
 	bad := roster.Leave{UserID: "a", From: roster.NewDate(2026, 12, 26), To: roster.NewDate(2026, 12, 24)}
 	if _, err := s.AddLeave(ctx, bad, roster.AuditEntry{Actor: "boss", Action: "请假 登记"}); err == nil {
 		t.Error("AddLeave accepted a leave ending before it starts")
+	}
+}
+
+func testSentCards(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	msgs := []roster.Outgoing{
+		{ToUser: "a", Kind: "template_card", Content: "{}", Ref: "E1123-001"},
+		{ToUser: "b", Kind: "template_card", Content: "{}", Ref: "E1123-001"},
+		{ToUser: "c", Kind: "template_card", Content: "{}", Ref: "E1123-002"},
+		{ToUser: "d", Kind: "text", Content: "x", Ref: "E1123-001"},
+	}
+	if err := s.QueueOutgoing(ctx, msgs); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := s.PendingOutgoing(ctx, 0, 10)
+	if err != nil || len(pending) != 4 || pending[0].Ref != "E1123-001" {
+		t.Fatalf("PendingOutgoing = %+v, %v", pending, err)
+	}
+	// a and c were sent with codes, b failed, d is text.
+	for i, code := range []string{"rc-a", "", "rc-c", ""} {
+		o := pending[i]
+		o.Status, o.ResponseCode = roster.OutSent, code
+		if i == 1 {
+			o.Status = roster.OutFailed
+		}
+		if err := s.MarkOutgoing(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cards, err := s.SentCards(ctx, "E1123-001")
+	if err != nil || len(cards) != 1 || cards[0].ToUser != "a" || cards[0].ResponseCode != "rc-a" {
+		t.Fatalf("SentCards = %+v, %v; want a's card only", cards, err)
+	}
+	if err := s.UseResponseCode(ctx, cards[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if cards, _ := s.SentCards(ctx, "E1123-001"); len(cards) != 0 {
+		t.Fatalf("after use: %+v", cards)
 	}
 }
