@@ -11,10 +11,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"dutybot/bot/wecomtest"
 	"dutybot/push"
 	"dutybot/push/apnstest"
 	"dutybot/roster"
@@ -140,5 +142,11 @@ func TestE2EMajorReportReachesLeadersThroughAPNs(t *testing.T) {
 	}
 	if n := e.app.Engine.Armed(); n != 0 {
 		t.Fatalf("%d escalation timers still armed after the ack", n)
+	}
+	// And 李四's WeCom alert card now says who took it.
+	if _, err := e.fake.WaitUpdates(waitCtx, 1, func(u wecomtest.Update) bool {
+		return slices.Equal(u.UserIDs, []string{"lisi"}) && u.ReplaceName == "已由 王五 于 09:03 确认"
+	}); err != nil {
+		t.Fatalf("lisi's card not updated: %v (updates %+v)", err, e.fake.Updates())
 	}
 }
