@@ -70,8 +70,24 @@ func chatCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(replies) == 0 {
 		return fmt.Errorf("no reply within %s", *wait)
 	}
+	// A command can answer with more than one message (an alert card and
+	// the reply, say): collect what follows within a moment.
+	for {
+		more, err := wecomtest.PollMessages(ctx, client, fakeURL, *as, replies[len(replies)-1].Seq, chatSettle)
+		if err != nil || len(more) == 0 {
+			break
+		}
+		replies = append(replies, more...)
+	}
 	for _, r := range replies {
+		if r.MsgType == "template_card" {
+			fmt.Fprintf(stdout, "[卡片 card] %s\n", r.Content)
+			continue
+		}
 		fmt.Fprintln(stdout, r.Content)
 	}
 	return nil
 }
+
+// chatSettle is how long chat waits for further messages after the first.
+const chatSettle = 500 * time.Millisecond

@@ -119,6 +119,10 @@ func TestDemoChatAndBench(t *testing.T) {
 	if got := chat("zhouqi", "签到"); !strings.Contains(got, "还不是值班系统的成员") {
 		t.Errorf("chat from a stranger printed %q", got)
 	}
+	// A test alert answers with the alert card and the reply; chat shows both.
+	if got := chat("zhaoliu", "告警 测试"); !strings.Contains(got, "[卡片 card] 测试告警") || !strings.Contains(got, "已发起测试告警") {
+		t.Errorf("chat 告警 测试 printed %q", got)
+	}
 
 	var stdout, stderr bytes.Buffer
 	code := run(ctx, []string{"bench", "callback", "--url", url, "-n", "200", "-c", "4", "--drain", "30s"}, &stdout, &stderr)
