@@ -33,13 +33,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "-n must be 1..1000000 and -c 1..1000")
 		return errUsage
 	}
-	cfg, err := loadConfig(*path, stderr, false)
+	cfg, base, err := serverTarget(*path, *target, stderr)
 	if err != nil {
 		return err
-	}
-	base := *target
-	if base == "" {
-		base = demo.BaseURL(cfg.HTTP.Addr)
 	}
 	client := &http.Client{Timeout: 5 * time.Second}
 	sentBefore, err := loadtest.Scrape(ctx, client, base, `dutybot_wecom_sends_total{result="ok"}`)

@@ -29,15 +29,10 @@ func chatCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "usage: dutybot chat --as USERID TEXT   (e.g. dutybot chat --as zhangsan 帮助)")
 		return errUsage
 	}
-	cfg, err := loadConfig(*path, stderr, false)
+	cfg, base, err := serverTarget(*path, *url, stderr)
 	if err != nil {
 		return err
 	}
-	base := *url
-	if base == "" {
-		base = demo.BaseURL(cfg.HTTP.Addr)
-	}
-	base = strings.TrimSuffix(base, "/")
 	signer := demo.Signer(cfg)
 	client := &http.Client{Timeout: *wait + 5*time.Second}
 	fakeURL := base + demo.PathPrefix

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"dutybot/configs"
+	"dutybot/internal/demo"
 	"dutybot/push"
 	"dutybot/roster"
 )
@@ -40,6 +42,20 @@ func loadConfig(path string, stderr io.Writer, warnings bool) (configs.Config, e
 		return cfg, fmt.Errorf("configuration has errors (see above)")
 	}
 	return cfg, nil
+}
+
+// serverTarget loads the configuration a client command shares with the
+// server and returns the server's base URL: url when given, else the one
+// http.addr listens on (no trailing slash).
+func serverTarget(path, url string, stderr io.Writer) (configs.Config, string, error) {
+	cfg, err := loadConfig(path, stderr, false)
+	if err != nil {
+		return cfg, "", err
+	}
+	if url == "" {
+		url = demo.BaseURL(cfg.HTTP.Addr)
+	}
+	return cfg, strings.TrimSuffix(url, "/"), nil
 }
 
 func checkConfigCmd(args []string, stdout, stderr io.Writer) error {
