@@ -12,6 +12,7 @@ import (
 
 	"dutybot/internal/clock"
 	"dutybot/internal/metrics"
+	"dutybot/internal/timers"
 )
 
 // Notifier is the engine's way out to WeCom, provided by the bot: messages go
@@ -83,7 +84,7 @@ type EngineConfig struct {
 // moves by compare-and-set in the store, so it fires once.
 type Engine struct {
 	cfg    EngineConfig
-	timers *Timers
+	timers *timers.Heap
 	// work is the context step firings run under; set by Run.
 	mu   sync.Mutex
 	work context.Context
@@ -99,7 +100,7 @@ func NewEngine(cfg EngineConfig) *Engine {
 		cfg.Location = time.UTC
 	}
 	e := &Engine{cfg: cfg, work: context.Background()}
-	e.timers = NewTimers(cfg.Clock, func(id string, _ time.Time) {
+	e.timers = timers.New(cfg.Clock, func(id string, _ time.Time) {
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"dutybot/internal/clock"
+	"dutybot/internal/timers"
 	"dutybot/roster"
 )
 
@@ -55,7 +56,7 @@ VALUES (?, 'missed_checkin', ?, '空岗', 'time-sensitive', ?, 'open', ?, ?)`)
 		if err != nil {
 			b.Fatal(err)
 		}
-		timers := NewTimers(clk, func(string, time.Time) {})
+		timers := timers.New(clk, func(string, time.Time) {})
 		for _, e := range open {
 			timers.Set(e.ID, e.NextAt)
 		}

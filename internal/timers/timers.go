@@ -1,4 +1,7 @@
-package push
+// Package timers fires named deadlines on a clock from one min-heap; the
+// escalation engine and the duty deadlines both arm their durable deadlines
+// here.
+package timers
 
 import (
 	"container/heap"
@@ -9,15 +12,15 @@ import (
 	"dutybot/internal/clock"
 )
 
-// Timers fires named deadlines on a clock. It keeps them in a min-heap and
+// Heap fires named deadlines on a clock. It keeps them in a min-heap and
 // sleeps until the earliest one, so a deadline fires when it is due (late by
 // the scheduler's wake-up, not by a polling interval), and arming or moving a
 // timer costs O(log n).
 //
-// Timers is the in-process half of durable escalation timers: the deadline is
+// Heap is the in-process half of durable escalation timers: the deadline is
 // stored before it is set here, and a restarted process sets every open one
 // again (a deadline already past fires at once).
-type Timers struct {
+type Heap struct {
 	clock clock.Clock
 	fire  func(key string, due time.Time)
 
@@ -33,16 +36,16 @@ type timerItem struct {
 	index int
 }
 
-// NewTimers returns timers that call fire(key, due) from Run's goroutine when
+// New returns timers that call fire(key, due) from Run's goroutine when
 // a deadline is reached. fire must not block for long: hand slow work to
 // another goroutine.
-func NewTimers(clk clock.Clock, fire func(key string, due time.Time)) *Timers {
-	return &Timers{clock: clk, fire: fire, byKey: make(map[string]*timerItem), wake: make(chan struct{}, 1)}
+func New(clk clock.Clock, fire func(key string, due time.Time)) *Heap {
+	return &Heap{clock: clk, fire: fire, byKey: make(map[string]*timerItem), wake: make(chan struct{}, 1)}
 }
 
 // Set arms (or moves) the timer key to fire at due. A due time in the past
 // fires as soon as Run sees it.
-func (t *Timers) Set(key string, due time.Time) {
+func (t *Heap) Set(key string, due time.Time) {
 	t.mu.Lock()
 	if it, ok := t.byKey[key]; ok {
 		it.due = due
@@ -57,7 +60,7 @@ func (t *Timers) Set(key string, due time.Time) {
 }
 
 // Cancel disarms key and reports whether it was armed.
-func (t *Timers) Cancel(key string) bool {
+func (t *Heap) Cancel(key string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	it, ok := t.byKey[key]
@@ -70,13 +73,13 @@ func (t *Timers) Cancel(key string) bool {
 }
 
 // Len is the number of armed timers.
-func (t *Timers) Len() int {
+func (t *Heap) Len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.items)
 }
 
-func (t *Timers) poke() {
+func (t *Heap) poke() {
 	select {
 	case t.wake <- struct{}{}:
 	default:
@@ -84,7 +87,7 @@ func (t *Timers) poke() {
 }
 
 // Run fires timers until ctx ends.
-func (t *Timers) Run(ctx context.Context) {
+func (t *Heap) Run(ctx context.Context) {
 	for {
 		due, next, ok := t.popDue()
 		for _, it := range due {
@@ -121,7 +124,7 @@ func (t *Timers) Run(ctx context.Context) {
 
 // popDue removes and returns the timers that are due; otherwise it returns
 // the next deadline (ok false when none is armed).
-func (t *Timers) popDue() (due []*timerItem, next time.Time, ok bool) {
+func (t *Heap) popDue() (due []*timerItem, next time.Time, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.clock.Now()

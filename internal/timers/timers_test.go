@@ -1,4 +1,4 @@
-package push
+package timers
 
 import (
 	"context"
@@ -17,12 +17,12 @@ type firing struct {
 	at  time.Time
 }
 
-// startTimers runs Timers on a fake clock and reports firings on a channel.
-func startTimers(t *testing.T) (*Timers, *clock.Fake, chan firing) {
+// startTimers runs a Heap on a fake clock and reports firings on a channel.
+func startTimers(t *testing.T) (*Heap, *clock.Fake, chan firing) {
 	t.Helper()
 	clk := clock.NewFake(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC))
 	fired := make(chan firing, 100)
-	tm := NewTimers(clk, func(key string, due time.Time) { fired <- firing{key, due, clk.Now()} })
+	tm := New(clk, func(key string, due time.Time) { fired <- firing{key, due, clk.Now()} })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); tm.Run(ctx) }()
@@ -131,7 +131,7 @@ func BenchmarkTimerLateness(b *testing.B) {
 		late := make([]time.Duration, 0, n)
 		done := make(chan struct{})
 		var count int
-		tm := NewTimers(clock.Real{}, func(key string, due time.Time) {
+		tm := New(clock.Real{}, func(key string, due time.Time) {
 			late = append(late, time.Since(due))
 			count++
 			if count == n {
