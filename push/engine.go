@@ -143,17 +143,35 @@ func (e *Engine) Run(ctx context.Context) error {
 // Raise starts an escalation for ev: it is stored with its first deadline,
 // step 1 is notified, and the timer is armed.
 func (e *Engine) Raise(ctx context.Context, ev Event) (Escalation, error) {
+	esc, _, err := e.raise(ctx, ev, false)
+	return esc, err
+}
+
+// RaiseOnce is Raise unless an escalation of ev's kind and subject was ever
+// raised: then it returns that one and raised is false. Events that a
+// deadline may fire again after a crash (a missed check-in, an unanswered
+// spot check) raise through it, so nobody is alerted twice.
+func (e *Engine) RaiseOnce(ctx context.Context, ev Event) (esc Escalation, raised bool, err error) {
+	return e.raise(ctx, ev, true)
+}
+
+func (e *Engine) raise(ctx context.Context, ev Event, once bool) (Escalation, bool, error) {
 	p, ok := e.cfg.Policies[ev.Kind]
 	if !ok {
-		return Escalation{}, fmt.Errorf("raise %s: no policy for this kind (kinds: %v)", ev.Kind, e.cfg.Policies.Kinds())
+		return Escalation{}, false, fmt.Errorf("raise %s: no policy for this kind (kinds: %v)", ev.Kind, e.cfg.Policies.Kinds())
 	}
 	now := e.cfg.Clock.Now()
 	esc := Escalation{
 		Kind: ev.Kind, Subject: ev.Subject, Title: ev.Title, Body: ev.Body, Urgency: p.Urgency, Policy: p,
 		Status: StatusOpen, NextAt: now.Add(p.Steps[0].Wait), CreatedAt: now,
 	}
-	if err := e.cfg.Store.CreateEscalation(ctx, &esc); err != nil {
-		return Escalation{}, err
+	if once {
+		created, err := e.cfg.Store.CreateEscalationOnce(ctx, &esc)
+		if err != nil || !created {
+			return esc, false, err
+		}
+	} else if err := e.cfg.Store.CreateEscalation(ctx, &esc); err != nil {
+		return Escalation{}, false, err
 	}
 	e.cfg.Log.Info("escalation raised", "id", esc.ID, "kind", esc.Kind, "subject", esc.Subject)
 	if m := e.cfg.Metrics; m != nil {
@@ -161,7 +179,7 @@ func (e *Engine) Raise(ctx context.Context, ev Event) (Escalation, error) {
 	}
 	e.notify(ctx, esc)
 	e.timers.Set(esc.ID, esc.NextAt)
-	return esc, nil
+	return esc, true, nil
 }
 
 // advance moves escalation id to its next step when its wait has ended.

@@ -404,3 +404,39 @@ func TestEnginePacesPushes(t *testing.T) {
 		t.Fatalf("pushes %d, limiter calls %v", len(env.apns.sent), lim.calls)
 	}
 }
+
+func TestEngineRaiseOnce(t *testing.T) {
+	env := newEngineEnv(t)
+	e, stop := env.engine()
+	defer stop()
+	ctx := context.Background()
+	ev := Event{Kind: "test", Subject: "2026-11-23/夜班/zhangsan", Title: "夜班空岗：张三未签到"}
+
+	first, raised, err := e.RaiseOnce(ctx, ev)
+	if err != nil || !raised {
+		t.Fatalf("first RaiseOnce = %+v, %v, %v", first, raised, err)
+	}
+	if m := env.msg(); m.user != "wangwu" {
+		t.Fatalf("step 1 went to %+v", m)
+	}
+	// The same event again (a deadline re-run after a crash): nothing new,
+	// nobody notified again, the first escalation returned.
+	again, raised, err := e.RaiseOnce(ctx, ev)
+	if err != nil || raised || again.ID != first.ID {
+		t.Fatalf("second RaiseOnce = %+v, %v, %v", again, raised, err)
+	}
+	env.noMsg()
+	// Closed escalations count too: a resolved absence is not raised anew.
+	if _, err := e.Resolve(ctx, ev.Kind, ev.Subject); err != nil {
+		t.Fatal(err)
+	}
+	if got, raised, err := e.RaiseOnce(ctx, ev); err != nil || raised || got.ID != first.ID || got.Status != StatusResolved {
+		t.Fatalf("RaiseOnce after resolve = %+v, %v, %v", got, raised, err)
+	}
+	// Another subject is another escalation.
+	other := ev
+	other.Subject = "2026-11-23/夜班/lisi"
+	if got, raised, err := e.RaiseOnce(ctx, other); err != nil || !raised || got.ID == first.ID {
+		t.Fatalf("RaiseOnce for another subject = %+v, %v, %v", got, raised, err)
+	}
+}

@@ -66,6 +66,10 @@ type EscalationStore interface {
 	// CreateEscalation stores e (open, step 0, with its first deadline)
 	// and assigns e.ID.
 	CreateEscalation(ctx context.Context, e *Escalation) error
+	// CreateEscalationOnce is CreateEscalation unless an escalation of the
+	// same kind and subject already exists: then e becomes that one and
+	// created is false (checked and inserted in one transaction).
+	CreateEscalationOnce(ctx context.Context, e *Escalation) (created bool, err error)
 	Escalation(ctx context.Context, id string) (Escalation, error)
 	// AdvanceEscalation moves e from (fromStep, fromRound) to e's Step,
 	// Round, NextAt and Status; it reports false if e was no longer open at

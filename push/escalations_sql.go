@@ -60,11 +60,35 @@ func nullTime(t time.Time) any {
 // CreateEscalation stores e with a new id "E<MMDD>-<n>", n counting that
 // day's escalations, all in one transaction.
 func (s *SQLStore) CreateEscalation(ctx context.Context, e *Escalation) error {
+	_, err := s.createEscalation(ctx, e, false)
+	return err
+}
+
+// CreateEscalationOnce stores e like CreateEscalation unless an escalation
+// of the same kind and subject exists (open or closed); then e is set to
+// that one and created is false. The check and the insert are one
+// transaction, so an event re-run after a crash never raises twice.
+func (s *SQLStore) CreateEscalationOnce(ctx context.Context, e *Escalation) (created bool, err error) {
+	return s.createEscalation(ctx, e, true)
+}
+
+func (s *SQLStore) createEscalation(ctx context.Context, e *Escalation, once bool) (bool, error) {
 	policy, err := encodePolicy(e.Policy)
 	if err != nil {
-		return fmt.Errorf("create escalation: %w", err)
+		return false, fmt.Errorf("create escalation: %w", err)
 	}
+	var existing string
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		if once {
+			err := tx.QueryRowContext(ctx, `SELECT id FROM escalations WHERE kind = ? AND subject = ? ORDER BY created_at LIMIT 1`,
+				e.Kind, e.Subject).Scan(&existing)
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
 		prefix := "E" + e.CreatedAt.Format("0102") + "-"
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM escalations WHERE id LIKE ?`, prefix+"%").Scan(&n); err != nil {
@@ -79,9 +103,15 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("create escalation: %w", err)
+		return false, fmt.Errorf("create escalation: %w", err)
 	}
-	return nil
+	if existing != "" {
+		if *e, err = s.Escalation(ctx, existing); err != nil {
+			return false, err
+		}
+		return false, nil
+	}
+	return true, nil
 }
 
 const escalationColumns = `id, kind, subject, title, body, urgency, policy, status, step, round,
