@@ -14,6 +14,11 @@ import (
 // Escalations is the push engine as the bot uses it.
 type Escalations interface {
 	Raise(ctx context.Context, ev push.Event) (push.Escalation, error)
+	// RaiseOnce raises ev unless its kind and subject were raised before.
+	RaiseOnce(ctx context.Context, ev push.Event) (push.Escalation, bool, error)
+	// Resolve closes the open escalations of kind and subject (the cause
+	// went away).
+	Resolve(ctx context.Context, kind, subject string) ([]string, error)
 	Ack(ctx context.Context, id, userID, via string) (push.Escalation, bool, error)
 	Policies() push.Policies
 }
@@ -180,7 +185,7 @@ func (s *Service) AlertWeCom(ctx context.Context, userID string, a push.Alert) e
 	if a.Urgency == push.Critical {
 		level = "紧急告警"
 	}
-	card, err := wecom.MarshalCard(wecom.Card{
+	card := wecom.Card{
 		// Unique per send: WeCom refuses a task id used before.
 		TaskID:  fmt.Sprintf("%s_%d_%d_%s", a.EscalationID, a.Round, a.Step, userID),
 		Source:  "值班机器人 · " + level,
@@ -189,19 +194,12 @@ func (s *Service) AlertWeCom(ctx context.Context, userID string, a push.Alert) e
 		Text:    clip(a.Body+" 点「确认」表示由您处理，系统将停止继续通知。", 112),
 		URL:     a.AckURL,
 		Buttons: []wecom.CardButton{{Text: "确认 / Ack", Key: cardAckKey + a.EscalationID, Style: 1}},
-	})
-	if err != nil {
+	}
+	if _, err := wecom.MarshalCard(card); err != nil {
 		s.log.Warn("alert card not possible, sending text", "id", a.EscalationID, "err", err)
 		return s.NotifyWeCom(ctx, userID, a.Text)
 	}
-	now := s.clock.Now().UTC()
-	if err := s.store.QueueOutgoing(ctx, []roster.Outgoing{{
-		ToUser: userID, Kind: KindCard, Content: card, Ref: a.EscalationID, Status: roster.OutPending, CreatedAt: now, UpdatedAt: now,
-	}}); err != nil {
-		return fmt.Errorf("queue alert card to %s: %w", userID, err)
-	}
-	s.outbox.wake()
-	return nil
+	return s.queueCard(ctx, userID, card, a.EscalationID)
 }
 
 // clip shortens s to at most n characters (WeCom's card field limits).

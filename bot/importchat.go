@@ -252,7 +252,7 @@ func (s *Service) confirmImport(ctx context.Context, req Request) (string, error
 		Actor: uid, Action: "导入",
 		Subject: fmt.Sprintf("排班表 %s：%s 至 %s，%d 个班次、%d 条排班", p.file, from, to, len(p.plan.Slots), len(p.plan.Assignments)),
 	}
-	if err := s.store.ReplaceSlots(ctx, p.plan.Slots, p.plan.Assignments, audit); err != nil {
+	if err := s.replaceSlots(ctx, p.plan.Slots, p.plan.Assignments, audit); err != nil {
 		// Still pending: the admin may try 确认导入 again.
 		return "", fmt.Errorf("confirm roster import %s: %w", p.file, err)
 	}

@@ -490,7 +490,7 @@ func (s *Service) changeSlot(ctx context.Context, req Request, args []string, op
 		}
 	}
 	audit := roster.AuditEntry{Actor: req.Member.UserID, Action: "排班 " + slotOpLabel(op), Subject: d.String() + " " + t.Name}
-	if err := s.store.ReplaceSlots(ctx, []roster.Slot{slot}, next, audit); err != nil {
+	if err := s.replaceSlots(ctx, []roster.Slot{slot}, next, audit); err != nil {
 		return "", err
 	}
 	var b strings.Builder
@@ -540,7 +540,7 @@ func (s *Service) generate(ctx context.Context, req Request, args []string) (str
 	}
 	slots, as := roster.Generate(s.settings.Shifts, cal, s.settings.Groups, s.settings.Rotations, from, to)
 	audit := roster.AuditEntry{Actor: req.Member.UserID, Action: "排班 生成", Subject: from.String() + " 至 " + to.String()}
-	if err := s.store.ReplaceSlots(ctx, slots, as, audit); err != nil {
+	if err := s.replaceSlots(ctx, slots, as, audit); err != nil {
 		return "", err
 	}
 	msg := fmt.Sprintf("已按轮换规则生成 %s 至 %s 的排班：%d 个班次，%d 人次。发送「值班表 %s 至 %s」查看。", from, to, len(slots), len(as), from, to)

@@ -14,6 +14,7 @@ import (
 	"dutybot/internal/clock"
 	"dutybot/internal/metrics"
 	"dutybot/roster"
+	"dutybot/roster/duty"
 )
 
 // Store is what the conversation layer keeps: members, messages and the
@@ -77,6 +78,11 @@ type Service struct {
 	escalations   Escalations
 	escalationLog EscalationLog
 	cards         CardUpdater
+	// duty, dutySched and dutySet are the duty flows, attached after
+	// construction; see AttachDuty.
+	duty      duty.Store
+	dutySched DutyScheduler
+	dutySet   duty.Settings
 	imports       *pendingImports
 	queues        []*queue
 	outbox        *outbox
@@ -281,7 +287,13 @@ func (s *Service) respond(ctx context.Context, msg wecom.Message) []Reply {
 		return texts(s.handleFile(ctx, m, msg))
 	}
 	if msg.Event == wecom.EventTemplateCard {
+		if replies, ok := s.dutyCardClick(ctx, m, msg); ok {
+			return texts(replies)
+		}
 		return texts(s.handleCardClick(ctx, m, msg))
+	}
+	if isLocation(msg) && s.duty != nil {
+		return texts(s.onLocation(ctx, m, msg))
 	}
 	if !answers {
 		log.Info("callback recorded")
@@ -318,6 +330,12 @@ func commandText(msg wecom.Message) (string, bool) {
 		return msg.EventKey, true
 	}
 	return "", false
+}
+
+// isLocation reports whether msg carries the member's location: a location
+// message, a LOCATION report or a location_select menu pick.
+func isLocation(msg wecom.Message) bool {
+	return msg.MsgType == wecom.TypeLocation || msg.Event == wecom.EventLocation || msg.Event == wecom.EventLocationPick
 }
 
 // notMemberReply tells someone outside the roster whom to contact.

@@ -16,6 +16,7 @@ type Config struct {
 	Redis    Redis    `yaml:"redis"`
 	Roster   Roster   `yaml:"roster"`
 	Push     Push     `yaml:"push"`
+	Duty     Duty     `yaml:"duty"`
 	Log      Log      `yaml:"log"`
 }
 
@@ -93,6 +94,35 @@ type FCM struct {
 	Endpoint string `yaml:"endpoint" env:"DUTYBOT_FCM_ENDPOINT"`
 }
 
+// Duty is the office's duty rules: check-in location, reminders, spot
+// checks, swaps and coverage (package roster/duty reads them through
+// DutySettings).
+type Duty struct {
+	// Geofence is the duty room as "latitude,longitude,radius_m", e.g.
+	// "39.9087,116.3975,200": a check-in must then come with a WeCom
+	// location inside it. Empty means no location is required.
+	Geofence string `yaml:"geofence" env:"DUTYBOT_DUTY_GEOFENCE"`
+	// RemindEveningAt is when officers and leaders are reminded the evening
+	// before their shift (HH:MM, office time), or "off".
+	RemindEveningAt string `yaml:"remind_evening_at" env:"DUTYBOT_DUTY_REMIND_EVENING_AT"`
+	// RemindBefore is how long before a shift the second reminder goes (0: none).
+	RemindBefore time.Duration `yaml:"remind_before" env:"DUTYBOT_DUTY_REMIND_BEFORE"`
+	// SpotCheckAnswer is how long an officer has to answer a 查岗.
+	SpotCheckAnswer time.Duration `yaml:"spot_check_answer" env:"DUTYBOT_DUTY_SPOT_CHECK_ANSWER"`
+	// SpotChecksPerNight random 查岗 run each night within SpotCheckHours
+	// ("22:00-06:00", office time); 0 turns them off.
+	SpotChecksPerNight int    `yaml:"spot_checks_per_night" env:"DUTYBOT_DUTY_SPOT_CHECKS_PER_NIGHT"`
+	SpotCheckHours     string `yaml:"spot_check_hours" env:"DUTYBOT_DUTY_SPOT_CHECK_HOURS"`
+	// SwapNotice: swaps for a shift starting sooner need an admin's approval.
+	SwapNotice time.Duration `yaml:"swap_notice" env:"DUTYBOT_DUTY_SWAP_NOTICE"`
+	// SwapApprover approves the other swaps: "leader" (the leader on duty,
+	// or an admin) or "admin".
+	SwapApprover string `yaml:"swap_approver" env:"DUTYBOT_DUTY_SWAP_APPROVER"`
+	// CoverageAhead is how long before a shift an understaffed one is
+	// escalated to the admins.
+	CoverageAhead time.Duration `yaml:"coverage_ahead" env:"DUTYBOT_DUTY_COVERAGE_AHEAD"`
+}
+
 // Log controls structured logging.
 type Log struct {
 	Level  string `yaml:"level" env:"DUTYBOT_LOG_LEVEL"`   // debug, info, warn, error
@@ -114,6 +144,11 @@ func Default() Config {
 			TimestampWindow: 5 * time.Minute,
 		},
 		Roster: Roster{SyncAt: "03:00"},
+		Duty: Duty{
+			RemindEveningAt: "20:00", RemindBefore: time.Hour, SpotCheckAnswer: 5 * time.Minute,
+			SpotChecksPerNight: 1, SpotCheckHours: "22:00-06:00", SwapNotice: 24 * time.Hour,
+			SwapApprover: "leader", CoverageAhead: 24 * time.Hour,
+		},
 		Log:    Log{Level: "info", Format: "text"},
 	}
 }

@@ -496,6 +496,8 @@ func TestLeavesOrder(t *testing.T) {
 		"push.policies", "push.ack_key_file", "push.apns.key_file", "push.apns.key_id", "push.apns.team_id", "push.apns.cert_file", "push.apns.cert_password",
 		"push.apns.topic", "push.apns.production", "push.apns.host",
 		"push.fcm.credentials_file", "push.fcm.project_id", "push.fcm.endpoint",
+		"duty.geofence", "duty.remind_evening_at", "duty.remind_before", "duty.spot_check_answer",
+		"duty.spot_checks_per_night", "duty.spot_check_hours", "duty.swap_notice", "duty.swap_approver", "duty.coverage_ahead",
 		"log.level", "log.format",
 	}
 	if !slices.Equal(keys, want) {

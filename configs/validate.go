@@ -130,6 +130,12 @@ func Validate(c Config) Problems {
 	v.redisURL(c.Redis.URL)
 	v.roster(c.Roster)
 	v.push(c.Push)
+	if _, err := c.Duty.DutySettings(); err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			key, msg, _ := strings.Cut(line, ": ")
+			v.errorf(key, "%s", msg)
+		}
+	}
 	if u := c.HTTP.PublicURL; u != "" {
 		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
 			v.errorf("http.public_url", "%q is not an http(s) URL such as https://duty.example.gov.cn", u)

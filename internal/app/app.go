@@ -25,6 +25,7 @@ import (
 	"dutybot/internal/metrics"
 	"dutybot/push"
 	"dutybot/roster"
+	"dutybot/roster/duty"
 )
 
 // App is a configured dutybot, ready to serve.
@@ -37,6 +38,11 @@ type App struct {
 	// Engine raises and escalates alerts; Escalations is its store.
 	Engine      *push.Engine
 	Escalations *push.SQLStore
+	// Duty keeps the duty records; DutyDeadlines fires their deadlines
+	// (not run with WithoutDutyDeadlines).
+	Duty          *duty.SQLStore
+	DutyDeadlines *duty.Scheduler
+	runDuty       bool
 	mux         *http.ServeMux
 	log         *slog.Logger
 	redis       *redis.Client
@@ -136,6 +142,9 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, op
 	if err != nil {
 		return err
 	}
+	if err := a.buildDuty(cfg, clk, opts); err != nil {
+		return err
+	}
 	if err := a.Service.Bootstrap(ctx); err != nil {
 		return err
 	}
@@ -161,6 +170,21 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, op
 		Clock:   clk,
 	}.Mux()
 	a.mux.Handle("/ack/{token}", &handlers.AckLink{Verifier: links, Acker: a.Engine, Location: loc, Log: a.log})
+	return nil
+}
+
+// buildDuty makes the duty records' store and the scheduler of their
+// deadlines (the Service plans and handles them) and attaches both to the
+// bot.
+func (a *App) buildDuty(cfg configs.Config, clk clock.Clock, opts options) error {
+	set, err := cfg.Duty.DutySettings()
+	if err != nil {
+		return err
+	}
+	a.Duty = duty.NewSQLStore(a.Store, clk)
+	a.DutyDeadlines = duty.NewScheduler(duty.SchedulerConfig{Store: a.Duty, Handler: a.Service, Planner: a.Service, Clock: clk, Log: a.log})
+	a.runDuty = !opts.noDutyDeadlines
+	a.Service.AttachDuty(bot.DutyConfig{Store: a.Duty, Scheduler: a.DutyDeadlines, Settings: set})
 	return nil
 }
 
@@ -208,6 +232,13 @@ func (a *App) Run(ctx context.Context) {
 	})
 	if a.syncAt != nil {
 		wg.Go(func() { a.Service.RunDailySync(ctx, *a.syncAt) })
+	}
+	if a.runDuty {
+		wg.Go(func() {
+			if err := a.DutyDeadlines.Run(ctx); err != nil {
+				a.log.Error("duty deadlines stopped", "err", err)
+			}
+		})
 	}
 	a.Service.Run(ctx)
 	wg.Wait()

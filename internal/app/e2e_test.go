@@ -60,8 +60,13 @@ func newE2E(t testing.TB, dbPath string) *e2e {
 	return newE2EOpts(t, dbPath, nil)
 }
 
+// withDutyDeadlines runs the duty scheduler, which newE2EOpts leaves off
+// so that tests of other features count only their own timers.
+func withDutyDeadlines() Option { return func(o *options) { o.noDutyDeadlines = false } }
+
 func newE2EOpts(t testing.TB, dbPath string, opts []Option) *e2e {
 	t.Helper()
+	opts = append([]Option{WithoutDutyDeadlines()}, opts...)
 	fake := wecomtest.New(wecomtest.Config{CorpID: e2eCorp, Secret: e2eSecret, AgentID: e2eAgent})
 	for _, u := range []wecomtest.User{
 		{UserID: "zhangsan", Name: "张三", Department: []int{1}, Status: 1},

@@ -25,6 +25,15 @@ type Option func(*options)
 
 type options struct {
 	senders map[push.Platform]push.Sender
+	// noDutyDeadlines leaves the duty scheduler stopped.
+	noDutyDeadlines bool
+}
+
+// WithoutDutyDeadlines leaves the duty deadlines (check-in grace, reminders,
+// spot checks, handover windows) unarmed: for tests of other features that
+// count the timers armed on their fake clock. Duty commands still work.
+func WithoutDutyDeadlines() Option {
+	return func(o *options) { o.noDutyDeadlines = true }
 }
 
 // WithPushSenders replaces the APNs/FCM senders built from the configuration.

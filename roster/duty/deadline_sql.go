@@ -1,0 +1,158 @@
+package duty
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"dutybot/roster"
+)
+
+var _ DeadlineStore = (*SQLStore)(nil)
+
+const deadlineColumns = `id, key, kind, duty_date, shift, userid, ref, due_at, status, note, created_at, closed_at`
+
+// AddDeadlines inserts the deadlines whose keys are new, in one transaction.
+func (s *SQLStore) AddDeadlines(ctx context.Context, ds []Deadline) ([]Deadline, error) {
+	if len(ds) == 0 {
+		return nil, nil
+	}
+	now := s.now()
+	var added []Deadline
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		added = added[:0]
+		for _, d := range ds {
+			if d.Key == "" || d.Kind == "" || d.DueAt.IsZero() {
+				return fmt.Errorf("deadline %q: key, kind and due time are required", d.Key)
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO duty_deadlines (key, kind, duty_date, shift, userid, ref, due_at, status, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?) ON CONFLICT (key) DO NOTHING`,
+				d.Key, d.Kind, dateText(d.Date), d.Shift, d.UserID, d.Ref, roster.TimeText(d.DueAt), roster.TimeText(now))
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				continue
+			}
+			if d.ID, err = res.LastInsertId(); err != nil {
+				return err
+			}
+			d.Status, d.CreatedAt = DeadlineOpen, now
+			added = append(added, d)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add duty deadlines: %w", err)
+	}
+	return added, nil
+}
+
+// Deadline returns the deadline with key.
+func (s *SQLStore) Deadline(ctx context.Context, key string) (Deadline, error) {
+	d, err := scanDeadline(s.db.Reader().QueryRowContext(ctx, `SELECT `+deadlineColumns+` FROM duty_deadlines WHERE key = ?`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Deadline{}, fmt.Errorf("duty deadline %s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return Deadline{}, fmt.Errorf("duty deadline %s: %w", key, err)
+	}
+	return d, nil
+}
+
+// OpenDeadlines lists the open deadlines, soonest first.
+func (s *SQLStore) OpenDeadlines(ctx context.Context) ([]Deadline, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+deadlineColumns+` FROM duty_deadlines WHERE status = 'open' ORDER BY due_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("open duty deadlines: %w", err)
+	}
+	defer rows.Close()
+	var out []Deadline
+	for rows.Next() {
+		d, err := scanDeadline(rows)
+		if err != nil {
+			return nil, fmt.Errorf("open duty deadlines: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// CloseDeadline is a compare-and-set from open to status.
+func (s *SQLStore) CloseDeadline(ctx context.Context, key, status, note string) (bool, error) {
+	if status != DeadlineDone && status != DeadlineVoid {
+		return false, fmt.Errorf("close duty deadline %s: status %q, want %s or %s", key, status, DeadlineDone, DeadlineVoid)
+	}
+	var closed bool
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE duty_deadlines SET status = ?, note = ?, closed_at = ? WHERE key = ? AND status = 'open'`,
+			status, note, roster.TimeText(s.now()), key)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		closed = n == 1
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("close duty deadline %s: %w", key, err)
+	}
+	return closed, nil
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanDeadline(r rowScanner) (Deadline, error) {
+	var d Deadline
+	var date, due, created string
+	var closed sql.NullString
+	if err := r.Scan(&d.ID, &d.Key, &d.Kind, &date, &d.Shift, &d.UserID, &d.Ref, &due, &d.Status, &d.Note, &created, &closed); err != nil {
+		return Deadline{}, err
+	}
+	var err error
+	if d.Date, err = parseDateText(date); err != nil {
+		return Deadline{}, err
+	}
+	if d.DueAt, err = roster.ParseTimeText(due); err != nil {
+		return Deadline{}, err
+	}
+	if d.CreatedAt, err = roster.ParseTimeText(created); err != nil {
+		return Deadline{}, err
+	}
+	if d.ClosedAt, err = parseNullTime(closed); err != nil {
+		return Deadline{}, err
+	}
+	return d, nil
+}
+
+// dateText stores a duty date as YYYY-MM-DD ("" for none).
+func dateText(d roster.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+func parseDateText(s string) (roster.Date, error) {
+	if s == "" {
+		return roster.Date{}, nil
+	}
+	return roster.ParseDate(s)
+}
+
+// nullTime stores a zero time as NULL.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return roster.TimeText(t)
+}
+
+func parseNullTime(s sql.NullString) (time.Time, error) {
+	if !s.Valid {
+		return time.Time{}, nil
+	}
+	return roster.ParseTimeText(s.String)
+}

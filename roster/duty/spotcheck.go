@@ -1,0 +1,4 @@
+package duty
+
+// SpotCheckStore keeps spot checks (查岗).
+type SpotCheckStore interface{}
