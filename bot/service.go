@@ -83,10 +83,10 @@ type Service struct {
 	duty      duty.Store
 	dutySched DutyScheduler
 	dutySet   duty.Settings
-	imports       *pendingImports
-	queues        []*queue
-	outbox        *outbox
-	started       chan struct{}
+	imports   *pendingImports
+	queues    []*queue
+	outbox    *outbox
+	started   chan struct{}
 }
 
 // New builds a Service with the base commands registered.

@@ -149,6 +149,6 @@ func Default() Config {
 			SpotChecksPerNight: 1, SpotCheckHours: "22:00-06:00", SwapNotice: 24 * time.Hour,
 			SwapApprover: "leader", CoverageAhead: 24 * time.Hour,
 		},
-		Log:    Log{Level: "info", Format: "text"},
+		Log: Log{Level: "info", Format: "text"},
 	}
 }

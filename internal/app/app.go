@@ -43,9 +43,9 @@ type App struct {
 	Duty          *duty.SQLStore
 	DutyDeadlines *duty.Scheduler
 	runDuty       bool
-	mux         *http.ServeMux
-	log         *slog.Logger
-	redis       *redis.Client
+	mux           *http.ServeMux
+	log           *slog.Logger
+	redis         *redis.Client
 	// syncAt is when the daily address-book sync runs (office time); nil
 	// when roster.sync_at is "off".
 	syncAt *roster.ClockTime
