@@ -40,14 +40,14 @@ func TestPlanShifts(t *testing.T) {
 			rosters: []roster.ShiftRoster{rosterOf(night, []string{"lisi"}, []string{"wangwu"})},
 			now:     "2026-12-30 12:00",
 			want: map[string]string{
-				"checkin_grace/2026-12-31/夜班/lisi":   "2026-12-31 17:40",
-				"remind_evening/2026-12-31/夜班/lisi":  "2026-12-30 20:00",
+				"checkin_grace/2026-12-31/夜班/lisi":    "2026-12-31 17:40",
+				"remind_evening/2026-12-31/夜班/lisi":   "2026-12-30 20:00",
 				"remind_evening/2026-12-31/夜班/wangwu": "2026-12-30 20:00",
-				"remind_before/2026-12-31/夜班/lisi":   "2026-12-31 16:30",
+				"remind_before/2026-12-31/夜班/lisi":    "2026-12-31 16:30",
 				"remind_before/2026-12-31/夜班/wangwu":  "2026-12-31 16:30",
-				"shift_start/2026-12-31/夜班":          "2026-12-31 17:30",
-				"handover_due/2026-12-31/夜班":         "2027-01-01 09:00",
-				"coverage/2026-12-31/夜班":             "2026-12-30 17:30",
+				"shift_start/2026-12-31/夜班":           "2026-12-31 17:30",
+				"handover_due/2026-12-31/夜班":          "2027-01-01 09:00",
+				"coverage/2026-12-31/夜班":              "2026-12-30 17:30",
 			},
 		},
 		{
@@ -64,8 +64,8 @@ func TestPlanShifts(t *testing.T) {
 			now:     "2026-12-31 00:00",
 			want: map[string]string{
 				"checkin_grace/2026-12-31/全天/zhangsan": "2026-12-31 08:40",
-				"shift_start/2026-12-31/全天":           "2026-12-31 08:30",
-				"handover_due/2026-12-31/全天":          "2027-01-01 09:00",
+				"shift_start/2026-12-31/全天":            "2026-12-31 08:30",
+				"handover_due/2026-12-31/全天":           "2027-01-01 09:00",
 			},
 		},
 	} {
