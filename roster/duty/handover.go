@@ -85,6 +85,8 @@ type HandoverStore interface {
 	Handover(ctx context.Context, id int64) (Handover, error)
 	// HandoverOf returns the handover of an outgoing slot, or ErrNotFound.
 	HandoverOf(ctx context.Context, out roster.Slot) (Handover, error)
+	// HandoversTo lists the handovers into an incoming slot, oldest first.
+	HandoversTo(ctx context.Context, in roster.Slot) ([]Handover, error)
 	// UnconfirmedHandovers lists the handovers not yet confirmed, oldest
 	// first.
 	UnconfirmedHandovers(ctx context.Context) ([]Handover, error)

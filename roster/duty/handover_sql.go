@@ -108,27 +108,40 @@ func (s *SQLStore) readHandover(ctx context.Context, what, query string, args ..
 
 // UnconfirmedHandovers lists the handovers pending or escalated.
 func (s *SQLStore) UnconfirmedHandovers(ctx context.Context) ([]Handover, error) {
+	return s.listHandovers(ctx, "unconfirmed handovers", `SELECT `+handoverColumns+` FROM duty_handovers WHERE status <> ? ORDER BY id`, HandoverConfirmed)
+}
+
+// HandoversTo lists the handovers into an incoming slot.
+func (s *SQLStore) HandoversTo(ctx context.Context, in roster.Slot) ([]Handover, error) {
+	if in.Date.IsZero() {
+		return nil, nil
+	}
+	return s.listHandovers(ctx, fmt.Sprintf("handovers to %s %s", in.Date, in.Shift),
+		`SELECT `+handoverColumns+` FROM duty_handovers WHERE in_date = ? AND in_shift = ? ORDER BY id`, dateText(in.Date), in.Shift)
+}
+
+func (s *SQLStore) listHandovers(ctx context.Context, what, query string, args ...any) ([]Handover, error) {
 	db := s.db.Reader()
-	rows, err := db.QueryContext(ctx, `SELECT `+handoverColumns+` FROM duty_handovers WHERE status <> ? ORDER BY id`, HandoverConfirmed)
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("unconfirmed handovers: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	var out []Handover
 	for rows.Next() {
 		h, err := scanHandover(rows)
 		if err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("unconfirmed handovers: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		out = append(out, h)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("unconfirmed handovers: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	for i := range out {
 		if out[i].Signatures, err = handoverSignatures(ctx, db, out[i].ID); err != nil {
-			return nil, fmt.Errorf("unconfirmed handovers: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 	}
 	return out, nil

@@ -98,6 +98,12 @@ func TestHandoverConfirm(t *testing.T) {
 	if len(night) != 2 {
 		t.Errorf("夜班 log = %+v; want the two 接班 notes (not the repeat)", night)
 	}
+	if to, err := st.HandoversTo(ctx, nightSh); err != nil || len(to) != 1 || to[0].ID != h.ID || len(to[0].Signatures) != 3 {
+		t.Errorf("HandoversTo 夜班 = %+v, %v", to, err)
+	}
+	if to, err := st.HandoversTo(ctx, dayShift); err != nil || len(to) != 0 {
+		t.Errorf("HandoversTo 白班 = %+v, %v; want none", to, err)
+	}
 	if un, _ := st.UnconfirmedHandovers(ctx); len(un) != 0 {
 		t.Errorf("unconfirmed after confirmation: %+v", un)
 	}
