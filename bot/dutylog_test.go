@@ -23,21 +23,19 @@ func TestDutyLogRecordKinds(t *testing.T) {
 	e := newDutyEnv(t, duty.Settings{})
 	e.at(0, "09:00")
 	for i, tc := range []struct {
-		who, text         string
-		kind, content     string
-		date, shift, who2 string
+		who, text, kind, content, date, shift string
 	}{
-		{"zhangsan", "记录 来电 市应急局询问节日值班安排", duty.LogCall, "市应急局询问节日值班安排", "2026-12-02", "白班", ""},
-		{"zhangsan", "记录 来文 省厅关于做好元旦值班的通知", duty.LogDocument, "省厅关于做好元旦值班的通知", "2026-12-02", "白班", ""},
-		{"zhangsan", "记录 交办 王主任交办核实舆情", duty.LogAssigned, "王主任交办核实舆情", "2026-12-02", "白班", ""},
-		{"zhangsan", "记录 会议通知 明早9点视频会", duty.LogMeeting, "明早9点视频会", "2026-12-02", "白班", ""},
-		{"zhangsan", "记录 其他 检查消防通道", duty.LogOther, "检查消防通道", "2026-12-02", "白班", ""},
-		{"zhangsan", "记录 巡查机房 一切正常", duty.LogOther, "巡查机房 一切正常", "2026-12-02", "白班", ""},
-		{"zhangsan", "log call 区政府来电", duty.LogCall, "区政府来电", "2026-12-02", "白班", ""},
-		{"zhangsan", "记录 来电：县应急局报平安", duty.LogCall, "县应急局报平安", "2026-12-02", "白班", ""},
+		{"zhangsan", "记录 来电 市应急局询问节日值班安排", duty.LogCall, "市应急局询问节日值班安排", "2026-12-02", "白班"},
+		{"zhangsan", "记录 来文 省厅关于做好元旦值班的通知", duty.LogDocument, "省厅关于做好元旦值班的通知", "2026-12-02", "白班"},
+		{"zhangsan", "记录 交办 王主任交办核实舆情", duty.LogAssigned, "王主任交办核实舆情", "2026-12-02", "白班"},
+		{"zhangsan", "记录 会议通知 明早9点视频会", duty.LogMeeting, "明早9点视频会", "2026-12-02", "白班"},
+		{"zhangsan", "记录 其他 检查消防通道", duty.LogOther, "检查消防通道", "2026-12-02", "白班"},
+		{"zhangsan", "记录 巡查机房 一切正常", duty.LogOther, "巡查机房 一切正常", "2026-12-02", "白班"},
+		{"zhangsan", "log call 区政府来电", duty.LogCall, "区政府来电", "2026-12-02", "白班"},
+		{"zhangsan", "记录 来电：县应急局报平安", duty.LogCall, "县应急局报平安", "2026-12-02", "白班"},
 		// The leader writes in his own shift, the admin in the shift in progress.
-		{"wangwu", "记录 交办 请核实昨晚报送数据", duty.LogAssigned, "请核实昨晚报送数据", "2026-12-02", "白班", ""},
-		{"zhaoliu", "记录 值班表已更新", duty.LogOther, "值班表已更新", "2026-12-02", "白班", ""},
+		{"wangwu", "记录 交办 请核实昨晚报送数据", duty.LogAssigned, "请核实昨晚报送数据", "2026-12-02", "白班"},
+		{"zhaoliu", "记录 值班表已更新", duty.LogOther, "值班表已更新", "2026-12-02", "白班"},
 	} {
 		reply := e.say(tc.who, tc.text)
 		id := int64(i + 1)
