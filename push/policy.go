@@ -102,6 +102,7 @@ const (
 	KindReportMajor   = "report_major"   // 重大/特别重大 quick report
 	KindInstruction   = "instruction"    // 批示 delivery
 	KindTest          = "test"           // 测试告警 from the admin
+	KindHandover      = "handover"       // 交接班: not handed over, or not confirmed, by the end of the handover window
 )
 
 // DefaultPolicies are the built-in policies: reach the people on duty, then
@@ -122,6 +123,7 @@ func DefaultPolicies() Policies {
 		KindReport:        p(KindReport, TimeSensitive, 10*time.Minute, 20*time.Minute, 2),
 		KindReportMajor:   p(KindReportMajor, Critical, 3*time.Minute, 5*time.Minute, 3),
 		KindInstruction:   p(KindInstruction, TimeSensitive, 5*time.Minute, 10*time.Minute, 2),
+		KindHandover:      p(KindHandover, TimeSensitive, 5*time.Minute, 10*time.Minute, 2),
 		KindTest:          {Kind: KindTest, Urgency: TimeSensitive, Steps: []Step{{Targets: []Target{{Kind: TargetAdmins}}, Channels: both, Wait: 5 * time.Minute}}},
 	}
 }

@@ -1,0 +1,314 @@
+package duty
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"dutybot/roster"
+)
+
+var _ HandoverStore = (*SQLStore)(nil)
+
+const handoverColumns = `id, out_date, out_shift, in_date, in_shift, from_user, to_users, notes, sheet, handed_at, status, confirmed_at, escalated_at`
+
+// CreateHandover stores a handover sent now, with its outgoing signature,
+// the items its sheet lists and the note.
+func (s *SQLStore) CreateHandover(ctx context.Context, h Handover, items []int64, note LogEntry) (Handover, error) {
+	if h.Out.Date.IsZero() || h.Out.Shift == "" || h.From == "" || h.Sheet == "" {
+		return Handover{}, errors.New("create handover: outgoing slot, officer and sheet are required")
+	}
+	for _, u := range h.To {
+		if u == "" || strings.Contains(u, ",") {
+			return Handover{}, fmt.Errorf("create handover: incoming userid %q is not valid", u)
+		}
+	}
+	var out Handover
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		existing, err := scanHandover(tx.QueryRowContext(ctx, `SELECT `+handoverColumns+` FROM duty_handovers WHERE out_date = ? AND out_shift = ?`,
+			dateText(h.Out.Date), h.Out.Shift))
+		if err == nil {
+			if existing.Signatures, err = handoverSignatures(ctx, tx, existing.ID); err != nil {
+				return err
+			}
+			out = existing
+			return ErrHandoverExists
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		now := s.now()
+		h.HandedAt, h.Status, h.ConfirmedAt, h.EscalatedAt = now, HandoverPending, time.Time{}, time.Time{}
+		res, err := tx.ExecContext(ctx, `INSERT INTO duty_handovers (out_date, out_shift, in_date, in_shift, from_user, to_users, notes, sheet, handed_at, status)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			dateText(h.Out.Date), h.Out.Shift, dateText(h.In.Date), h.In.Shift, h.From, strings.Join(h.To, ","), h.Notes, h.Sheet,
+			roster.TimeText(now), HandoverPending)
+		if err != nil {
+			return err
+		}
+		if h.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO duty_handover_signatures (handover_id, userid, role, at) VALUES (?, ?, ?, ?)`,
+			h.ID, h.From, SignOut, roster.TimeText(now)); err != nil {
+			return err
+		}
+		h.Signatures = []Signature{{UserID: h.From, Role: SignOut, At: now}}
+		for _, id := range items {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO duty_handover_items (handover_id, log_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, h.ID, id); err != nil {
+				return fmt.Errorf("item #%d: %w", id, err)
+			}
+		}
+		if note.Content != "" {
+			note.Kind, note.Pending, note.Corrects = LogSystem, false, 0
+			if _, err := insertLogEntry(ctx, tx, note, now); err != nil {
+				return fmt.Errorf("note: %w", err)
+			}
+		}
+		out = h
+		return nil
+	})
+	if errors.Is(err, ErrHandoverExists) {
+		return out, fmt.Errorf("create handover of %s %s: %w", h.Out.Date, h.Out.Shift, err)
+	}
+	if err != nil {
+		return Handover{}, fmt.Errorf("create handover of %s %s: %w", h.Out.Date, h.Out.Shift, err)
+	}
+	return out, nil
+}
+
+// Handover returns one handover with its signatures.
+func (s *SQLStore) Handover(ctx context.Context, id int64) (Handover, error) {
+	return s.readHandover(ctx, fmt.Sprintf("handover #%d", id), `SELECT `+handoverColumns+` FROM duty_handovers WHERE id = ?`, id)
+}
+
+// HandoverOf returns the handover of an outgoing slot.
+func (s *SQLStore) HandoverOf(ctx context.Context, out roster.Slot) (Handover, error) {
+	return s.readHandover(ctx, fmt.Sprintf("handover of %s %s", out.Date, out.Shift),
+		`SELECT `+handoverColumns+` FROM duty_handovers WHERE out_date = ? AND out_shift = ?`, dateText(out.Date), out.Shift)
+}
+
+func (s *SQLStore) readHandover(ctx context.Context, what, query string, args ...any) (Handover, error) {
+	db := s.db.Reader()
+	h, err := scanHandover(db.QueryRowContext(ctx, query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Handover{}, fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	if err != nil {
+		return Handover{}, fmt.Errorf("%s: %w", what, err)
+	}
+	if h.Signatures, err = handoverSignatures(ctx, db, h.ID); err != nil {
+		return Handover{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return h, nil
+}
+
+// UnconfirmedHandovers lists the handovers pending or escalated.
+func (s *SQLStore) UnconfirmedHandovers(ctx context.Context) ([]Handover, error) {
+	return s.listHandovers(ctx, "unconfirmed handovers", `SELECT `+handoverColumns+` FROM duty_handovers WHERE status <> ? ORDER BY id`, HandoverConfirmed)
+}
+
+// HandoversTo lists the handovers into an incoming slot.
+func (s *SQLStore) HandoversTo(ctx context.Context, in roster.Slot) ([]Handover, error) {
+	if in.Date.IsZero() {
+		return nil, nil
+	}
+	return s.listHandovers(ctx, fmt.Sprintf("handovers to %s %s", in.Date, in.Shift),
+		`SELECT `+handoverColumns+` FROM duty_handovers WHERE in_date = ? AND in_shift = ? ORDER BY id`, dateText(in.Date), in.Shift)
+}
+
+func (s *SQLStore) listHandovers(ctx context.Context, what, query string, args ...any) ([]Handover, error) {
+	db := s.db.Reader()
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	var out []Handover
+	for rows.Next() {
+		h, err := scanHandover(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	for i := range out {
+		if out[i].Signatures, err = handoverSignatures(ctx, db, out[i].ID); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	return out, nil
+}
+
+// ConfirmHandover records an incoming signature and carries the pending
+// items, in one transaction.
+func (s *SQLStore) ConfirmHandover(ctx context.Context, id int64, userID string, note LogEntry) (Confirmation, error) {
+	if userID == "" {
+		return Confirmation{}, fmt.Errorf("confirm handover #%d: the incoming officer is required", id)
+	}
+	var c Confirmation
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		c = Confirmation{}
+		h, err := scanHandover(tx.QueryRowContext(ctx, `SELECT `+handoverColumns+` FROM duty_handovers WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if h.Signatures, err = handoverSignatures(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, ok := h.SignedIn(userID); ok {
+			c.Handover = h
+			return nil
+		}
+		now := s.now()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO duty_handover_signatures (handover_id, userid, role, at) VALUES (?, ?, ?, ?)`,
+			id, userID, SignIn, roster.TimeText(now)); err != nil {
+			return fmt.Errorf("signature: %w", err)
+		}
+		h.Signatures = append(h.Signatures, Signature{UserID: userID, Role: SignIn, At: now})
+		c.Signed = true
+		if h.Status != HandoverConfirmed {
+			if _, err := tx.ExecContext(ctx, `UPDATE duty_handovers SET status = ?, confirmed_at = ? WHERE id = ?`,
+				HandoverConfirmed, roster.TimeText(now), id); err != nil {
+				return err
+			}
+			c.Confirmed, c.WasEscalated = true, h.Status == HandoverEscalated
+			h.Status, h.ConfirmedAt = HandoverConfirmed, now
+		}
+		if c.Carried, err = carryItems(ctx, tx, h); err != nil {
+			return fmt.Errorf("carry pending items: %w", err)
+		}
+		if note.Content != "" {
+			note.Kind, note.Pending, note.Corrects = LogSystem, false, 0
+			if _, err := insertLogEntry(ctx, tx, note, now); err != nil {
+				return fmt.Errorf("note: %w", err)
+			}
+		}
+		c.Handover = h
+		return nil
+	})
+	if err != nil {
+		return Confirmation{}, fmt.Errorf("confirm handover #%d by %s: %w", id, userID, err)
+	}
+	return c, nil
+}
+
+// carryItems moves the open pending items h's sheet listed, and any others
+// the outgoing slot holds, to the incoming slot.
+func carryItems(ctx context.Context, tx *sql.Tx, h Handover) ([]int64, error) {
+	if h.In.Date.IsZero() {
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM duty_log WHERE pending AND closed_at IS NULL
+AND NOT (held_date = ? AND held_shift = ?)
+AND (id IN (SELECT log_id FROM duty_handover_items WHERE handover_id = ?) OR (held_date = ? AND held_shift = ?))
+ORDER BY id`, dateText(h.In.Date), h.In.Shift, h.ID, dateText(h.Out.Date), h.Out.Shift)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE duty_log SET held_date = ?, held_shift = ? WHERE id = ?`,
+			dateText(h.In.Date), h.In.Shift, id); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// MarkHandoverEscalated is a compare-and-set from pending to escalated.
+func (s *SQLStore) MarkHandoverEscalated(ctx context.Context, id int64) (bool, error) {
+	var marked bool
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE duty_handovers SET status = ?, escalated_at = ? WHERE id = ? AND status = ?`,
+			HandoverEscalated, roster.TimeText(s.now()), id, HandoverPending)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		marked = n == 1
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("mark handover #%d escalated: %w", id, err)
+	}
+	return marked, nil
+}
+
+// queryer is a *sql.DB or a *sql.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func handoverSignatures(ctx context.Context, q queryer, id int64) ([]Signature, error) {
+	rows, err := q.QueryContext(ctx, `SELECT userid, role, at FROM duty_handover_signatures WHERE handover_id = ? ORDER BY at, role DESC, userid`, id)
+	if err != nil {
+		return nil, fmt.Errorf("signatures of handover #%d: %w", id, err)
+	}
+	defer rows.Close()
+	var out []Signature
+	for rows.Next() {
+		var sig Signature
+		var at string
+		if err := rows.Scan(&sig.UserID, &sig.Role, &at); err != nil {
+			return nil, fmt.Errorf("signatures of handover #%d: %w", id, err)
+		}
+		if sig.At, err = roster.ParseTimeText(at); err != nil {
+			return nil, fmt.Errorf("signatures of handover #%d: %w", id, err)
+		}
+		out = append(out, sig)
+	}
+	return out, rows.Err()
+}
+
+func scanHandover(r rowScanner) (Handover, error) {
+	var h Handover
+	var outDate, inDate, to, handed string
+	var confirmed, escalated sql.NullString
+	if err := r.Scan(&h.ID, &outDate, &h.Out.Shift, &inDate, &h.In.Shift, &h.From, &to, &h.Notes, &h.Sheet, &handed, &h.Status,
+		&confirmed, &escalated); err != nil {
+		return Handover{}, err
+	}
+	if to != "" {
+		h.To = strings.Split(to, ",")
+	}
+	var err error
+	if h.Out.Date, err = parseDateText(outDate); err != nil {
+		return Handover{}, err
+	}
+	if h.In.Date, err = parseDateText(inDate); err != nil {
+		return Handover{}, err
+	}
+	if h.HandedAt, err = roster.ParseTimeText(handed); err != nil {
+		return Handover{}, err
+	}
+	if h.ConfirmedAt, err = parseNullTime(confirmed); err != nil {
+		return Handover{}, err
+	}
+	if h.EscalatedAt, err = parseNullTime(escalated); err != nil {
+		return Handover{}, err
+	}
+	return h, nil
+}
