@@ -40,20 +40,20 @@ func (s *Service) checkinCommands() []*Command {
 		{
 			Name: "签到", Aliases: []string{"checkin", "打卡"},
 			Usage:   "签到 / checkin",
-			Summary: "本人值班签到（开班前 30 分钟起；开启定位时需发送位置）",
+			Summary: "本人值班签到（开班前 30 分钟起） check in for your shift",
 			Run:     s.cmdCheckin,
 		},
 		{
 			Name: "签退", Aliases: []string{"checkout"},
 			Usage:   "签退 / checkout",
-			Summary: "下班签退（班次结束前签退记为早退）",
+			Summary: "下班签退（提前签退记为早退） check out at the end of your shift",
 			Run:     s.cmdCheckout,
 		},
 		{
 			Name: "签到 记录", Aliases: []string{"checkins", "打卡 记录"},
 			Roles:   []roster.Role{roster.RoleLeader, roster.RoleAdmin},
 			Usage:   "签到 记录 [日期] / checkins",
-			Summary: "某天的签到、迟到、空岗和早退",
+			Summary: "某天的签到、迟到、空岗和早退 a day's check-ins and absences",
 			Run:     s.cmdCheckinRecords,
 		},
 	}
@@ -148,7 +148,7 @@ func (s *Service) checkinWithLocation(ctx context.Context, m roster.Member, sr r
 
 // checkinOutside says how far outside the geofence a distance is.
 func (s *Service) checkinOutside(dist float64) string {
-	return fmt.Sprintf("距值班室 %s，超出 %s 范围", checkinDistance(dist), checkinDistance(s.dutySet.Geofence.RadiusMeters))
+	return fmt.Sprintf("距值班室 %s，超出 %s范围", checkinDistance(dist), checkinDistance(s.dutySet.Geofence.RadiusMeters))
 }
 
 // checkinDistance shows metres as 米 or 公里.
@@ -176,7 +176,7 @@ func (s *Service) completeCheckin(ctx context.Context, m roster.Member, sr roste
 		fmt.Fprintf(&b, "位置：距值班室 %s。", checkinDistance(c.Distance))
 	}
 	if c.Status == duty.CheckinLate {
-		b.WriteString("迟到已记录。")
+		b.WriteString("迟到已记录，请尽快到岗。")
 	}
 	if resolved.ID != 0 {
 		b.WriteString("\n您的空岗告警已解除并已通知带班领导，空岗记录保留。")
@@ -483,12 +483,16 @@ func (s *Service) checkout(ctx context.Context, m roster.Member, sr roster.Shift
 // onLocation takes a location a member sent (message, LOCATION event or
 // menu pick) for a check-in: it is kept as their latest location, and it
 // completes a 签到 waiting for one when it is inside the geofence.
-// Automatic LOCATION reports are answered only when a 签到 waits.
+// Automatic LOCATION reports are answered only when a 签到 waits; with no
+// geofence, locations are ignored.
 func (s *Service) onLocation(ctx context.Context, m roster.Member, msg wecom.Message) []string {
+	if !s.dutySet.Geofence.Enabled() {
+		return nil // no location is asked for, none is kept
+	}
 	deliberate := msg.Event != wecom.EventLocation
 	lat, lng, ok := locationOf(msg)
 	if !ok {
-		if deliberate && s.dutySet.Geofence.Enabled() {
+		if deliberate {
 			return []string{"未能读取位置坐标。签到请在本会话点「+」→「位置」发送您当前的位置。"}
 		}
 		return nil
@@ -513,9 +517,6 @@ func (s *Service) onLocation(ctx context.Context, m roster.Member, msg wecom.Mes
 // checkinOnLocation completes the 签到 waiting for l, if any.
 func (s *Service) checkinOnLocation(ctx context.Context, m roster.Member, l duty.Location, deliberate bool) (string, error) {
 	g := s.dutySet.Geofence
-	if !g.Enabled() {
-		return "", nil
-	}
 	w, err := s.duty.TakeCheckinWait(ctx, m.UserID)
 	if errors.Is(err, duty.ErrNotFound) {
 		if deliberate {
@@ -762,6 +763,7 @@ func (s *Service) cmdCheckinRecords(ctx context.Context, req Request) (string, e
 	for _, shift := range shifts {
 		sr, known := hours[shift]
 		fmt.Fprintf(&b, "\n\n【%s %s】", shift, sr.Shift.Hours())
+		before := lines
 		seen := make(map[string]bool)
 		for _, c := range cs {
 			if c.Shift != shift {
@@ -808,6 +810,9 @@ func (s *Service) cmdCheckinRecords(ctx context.Context, req Request) (string, e
 			} else {
 				b.WriteString("，未解除")
 			}
+		}
+		if lines == before {
+			b.WriteString("\n· 未排班")
 		}
 	}
 	if lines == 0 {
