@@ -446,3 +446,18 @@ func TestShiftStartSummary(t *testing.T) {
 	e.fire(duty.KindShiftStart, dutyDay, "夜班", "")
 	mustContainAll(t, "all in", textsOf(sentTo(e.sent(), "wangwu")), "已签到：李四 17:30（按时到岗）", "值班员均已到岗")
 }
+
+func TestCheckinLocationWithoutGeofence(t *testing.T) {
+	e := newDutyEnv(t, duty.Settings{})
+	e.at(0, "08:00")
+	if r := e.location("zhangsan", farFromRoom[0], farFromRoom[1]); r != "" {
+		t.Errorf("a location with no geofence answered %q", r)
+	}
+	if _, err := e.duty.LastLocation(e.ctx, "zhangsan"); !errors.Is(err, duty.ErrNotFound) {
+		t.Errorf("a location with no geofence was kept: %v", err)
+	}
+	mustContainAll(t, "no location needed", e.say("zhangsan", "签到"), "签到成功")
+	if c := e.mustCheckin(dutyDay, "白班", "zhangsan"); c.Via != duty.ViaChat || c.HasLocation {
+		t.Errorf("stored %+v, want via chat without a location", c)
+	}
+}
