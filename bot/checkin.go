@@ -452,7 +452,7 @@ func (s *Service) cmdCheckout(ctx context.Context, req Request) (string, error) 
 		sr := notIn[0]
 		return fmt.Sprintf("您尚未签到 %s %s %s，无法签退。如您在岗，请先发送「签到」。", sr.Date.Label(), sr.Shift.Name, sr.Shift.Hours()), nil
 	}
-	return fmt.Sprintf("您当前没有可签退的班次（签退须在已签到班次的开始后、结束后 %.0f 分钟内）。", roster.DefaultHandoverWindow.Minutes()), nil
+	return fmt.Sprintf("您当前没有可签退的班次（签退须在已签到班次结束后 %.0f 分钟内完成）。", roster.DefaultHandoverWindow.Minutes()), nil
 }
 
 // checkout records the check-out of c for sr.
