@@ -29,13 +29,13 @@ type Request struct {
 	// the swap notice, or the office lets only admins approve).
 	NeedsAdmin bool
 	// ExpiresAt is when an undecided request lapses (the shift's start).
-	ExpiresAt  time.Time
-	ConsentAt  time.Time
-	DecidedBy  string
-	DecidedAt  time.Time
-	Note       string // the decider's note, e.g. why it was rejected
-	LeaveID    int64  // the roster leave an approved leave request added
-	CreatedAt  time.Time
+	ExpiresAt time.Time
+	ConsentAt time.Time
+	DecidedBy string
+	DecidedAt time.Time
+	Note      string // the decider's note, e.g. why it was rejected
+	LeaveID   int64  // the roster leave an approved leave request added
+	CreatedAt time.Time
 }
 
 // Request kinds.
