@@ -102,6 +102,7 @@ const (
 	KindReportMajor   = "report_major"   // 重大/特别重大 quick report
 	KindInstruction   = "instruction"    // 批示 delivery
 	KindTest          = "test"           // 测试告警 from the admin
+	KindUnderstaffed  = "understaffed"   // a shift short of people 24 h ahead (缺人)
 )
 
 // DefaultPolicies are the built-in policies: reach the people on duty, then
@@ -123,6 +124,11 @@ func DefaultPolicies() Policies {
 		KindReportMajor:   p(KindReportMajor, Critical, 3*time.Minute, 5*time.Minute, 3),
 		KindInstruction:   p(KindInstruction, TimeSensitive, 5*time.Minute, 10*time.Minute, 2),
 		KindTest:          {Kind: KindTest, Urgency: TimeSensitive, Steps: []Step{{Targets: []Target{{Kind: TargetAdmins}}, Channels: both, Wait: 5 * time.Minute}}},
+		// A day ahead there is time: the admins first, then every leader.
+		KindUnderstaffed: {Kind: KindUnderstaffed, Urgency: TimeSensitive, Repeat: 1, Steps: []Step{
+			{Targets: []Target{{Kind: TargetAdmins}}, Channels: both, Wait: 30 * time.Minute},
+			{Targets: leaders, Channels: both, Wait: time.Hour},
+		}},
 	}
 }
 
