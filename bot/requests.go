@@ -430,7 +430,7 @@ func (s *Service) consent(ctx context.Context, m roster.Member, id int64) (strin
 		return "", Userf("#%d 是请假申请，不需要同意。", id)
 	}
 	if r.Counterpart != m.UserID {
-		return "", Userf("换班申请 #%d 是请 %s 替班的，只有本人可以同意或拒绝。", id, s.nameOf(ctx, r.Counterpart))
+		return "", Userf("换班申请 #%d 是请 %s 替班的，只有本人可以同意或拒绝。", id, s.memberName(ctx, r.Counterpart))
 	}
 	if r.Status != duty.RequestAwaitingConsent {
 		return "", Userf("换班申请 #%d %s，无需再操作。", id, s.statusLabel(ctx, r))
@@ -442,8 +442,8 @@ func (s *Service) consent(ctx context.Context, m roster.Member, id int64) (strin
 	if err != nil {
 		return "", err
 	}
-	if !ok || !inSlot(sr, r.Requester, r.Role) {
-		return "", Userf("%s 已不在 %s %s，换班申请 #%d 不再适用。", s.nameOf(ctx, r.Requester), r.Date.Label(), r.Shift, id)
+	if !ok || !holdsSlot(sr, r.Requester, r.Role) {
+		return "", Userf("%s 已不在 %s %s，换班申请 #%d 不再适用。", s.memberName(ctx, r.Requester), r.Date.Label(), r.Shift, id)
 	}
 	why, err := s.notFreeFor(ctx, m, sr)
 	if err != nil {
@@ -465,7 +465,7 @@ func (s *Service) consent(ctx context.Context, m roster.Member, id int64) (strin
 		return "", err
 	}
 	who := s.approverLabel(r, sr)
-	text := fmt.Sprintf("%s 申请由 %s 替其值 %s %s %s（%s），%s 已同意。", s.nameOf(ctx, r.Requester), displayName(m),
+	text := fmt.Sprintf("%s 申请由 %s 替其值 %s %s %s（%s），%s 已同意。", s.memberName(ctx, r.Requester), displayName(m),
 		r.Date.Label(), r.Shift, sr.Shift.Hours(), r.Role.Label(), displayName(m))
 	if r.Reason != "" {
 		text += "事由：" + r.Reason + "。"
@@ -477,7 +477,7 @@ func (s *Service) consent(ctx context.Context, m roster.Member, id int64) (strin
 	card := wecom.Card{
 		Source: "值班机器人 · 换班审批",
 		Title:  clip(fmt.Sprintf("换班待批 #%d：%s %s", r.ID, shortDate(r.Date), r.Shift), 36),
-		Desc:   clip(fmt.Sprintf("%s → %s", s.nameOf(ctx, r.Requester), displayName(m)), 44),
+		Desc:   clip(fmt.Sprintf("%s → %s", s.memberName(ctx, r.Requester), displayName(m)), 44),
 		Text:   clip(text, 112),
 		Buttons: []wecom.CardButton{
 			{Text: "批准", Key: requestKey(r.ID, actionApprove), Style: 1},
@@ -494,7 +494,7 @@ func (s *Service) consent(ctx context.Context, m roster.Member, id int64) (strin
 		return "", err
 	}
 	return fmt.Sprintf("您已同意替 %s 值 %s %s %s，已提交%s批准，批准后排班才会变更。",
-		s.nameOf(ctx, r.Requester), r.Date.Label(), r.Shift, sr.Shift.Hours(), who), nil
+		s.memberName(ctx, r.Requester), r.Date.Label(), r.Shift, sr.Shift.Hours(), who), nil
 }
 
 // decline is the counterpart refusing (拒绝换班 / card); until the swap is
@@ -508,7 +508,7 @@ func (s *Service) decline(ctx context.Context, m roster.Member, id int64, note s
 		return "", Userf("#%d 是请假申请，由管理员批准或驳回。", id)
 	}
 	if r.Counterpart != m.UserID {
-		return "", Userf("换班申请 #%d 是请 %s 替班的，只有本人可以同意或拒绝。", id, s.nameOf(ctx, r.Counterpart))
+		return "", Userf("换班申请 #%d 是请 %s 替班的，只有本人可以同意或拒绝。", id, s.memberName(ctx, r.Counterpart))
 	}
 	if !r.Open() {
 		return "", Userf("换班申请 #%d %s，无需再操作。", id, s.statusLabel(ctx, r))
@@ -528,7 +528,7 @@ func (s *Service) decline(ctx context.Context, m roster.Member, id int64, note s
 	if err := s.NotifyWeCom(ctx, r.Requester, msg+"。仍由您值班，可另找同事换班。"); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("已拒绝换班申请 #%d，已告知 %s。", r.ID, s.nameOf(ctx, r.Requester)), nil
+	return fmt.Sprintf("已拒绝换班申请 #%d，已告知 %s。", r.ID, s.memberName(ctx, r.Requester)), nil
 }
 
 // approve is a leader's or admin's approval (批准 / card).
@@ -557,7 +557,7 @@ func (s *Service) approve(ctx context.Context, m roster.Member, id int64, note s
 	approved, ok, err := s.duty.ApproveSwap(ctx, id, m.UserID, note)
 	if errors.Is(err, duty.ErrSlotChanged) {
 		return "", Userf("不能批准：%s %s 的排班已经变了（%s 已不在该班次，或 %s 已在该班次）。请「驳回 %d」。",
-			r.Date.Label(), r.Shift, s.nameOf(ctx, r.Requester), displayName(other), id)
+			r.Date.Label(), r.Shift, s.memberName(ctx, r.Requester), displayName(other), id)
 	}
 	if err != nil {
 		return "", err
@@ -569,7 +569,7 @@ func (s *Service) approve(ctx context.Context, m roster.Member, id int64, note s
 	s.rosterChanged()
 	s.requestClosed(ctx, r, fmt.Sprintf("已由 %s 批准", displayName(m)))
 	text := fmt.Sprintf("换班已批准（#%d）：%s %s %s 由 %s 替 %s 值班（%s），批准人 %s。排班已更新。",
-		r.ID, r.Date.Label(), r.Shift, sr.Shift.Hours(), displayName(other), s.nameOf(ctx, r.Requester), r.Role.Label(), displayName(m))
+		r.ID, r.Date.Label(), r.Shift, sr.Shift.Hours(), displayName(other), s.memberName(ctx, r.Requester), r.Role.Label(), displayName(m))
 	// Both people and the leaders of the shift (after the swap) hear it;
 	// the approver has the reply.
 	tell := []string{r.Requester, r.Counterpart}
@@ -587,7 +587,7 @@ func (s *Service) approve(ctx context.Context, m roster.Member, id int64, note s
 		return "", err
 	}
 	return fmt.Sprintf("已批准换班申请 #%d：%s %s 由 %s 替 %s，排班已更新，已通知%s。",
-		r.ID, r.Date.Label(), r.Shift, displayName(other), s.nameOf(ctx, r.Requester), s.namesOf(ctx, tell)), nil
+		r.ID, r.Date.Label(), r.Shift, displayName(other), s.memberName(ctx, r.Requester), s.memberNames(ctx, tell)), nil
 }
 
 // approveLeave records an approved leave and asks the admins for
@@ -602,7 +602,7 @@ func (s *Service) approveLeave(ctx context.Context, m roster.Member, r duty.Requ
 	}
 	r = approved
 	s.requestClosed(ctx, r, fmt.Sprintf("已由 %s 批准", displayName(m)))
-	name := s.nameOf(ctx, r.Requester)
+	name := s.memberName(ctx, r.Requester)
 	shifts, err := s.memberShifts(ctx, r.Requester, r.From, r.To)
 	if err != nil {
 		return "", err
@@ -666,14 +666,14 @@ func (s *Service) reject(ctx context.Context, m roster.Member, id int64, note st
 	if r.Kind == duty.RequestSwap {
 		tell = append(tell, r.Counterpart)
 		msg = fmt.Sprintf("换班申请 #%d（%s %s，%s → %s）已被 %s 驳回%s。仍由 %s 值班。", r.ID, r.Date.Label(), r.Shift,
-			s.nameOf(ctx, r.Requester), s.nameOf(ctx, r.Counterpart), displayName(m), why, s.nameOf(ctx, r.Requester))
+			s.memberName(ctx, r.Requester), s.memberName(ctx, r.Counterpart), displayName(m), why, s.memberName(ctx, r.Requester))
 	} else {
 		msg = fmt.Sprintf("您 %s 的请假申请 #%d 已被 %s 驳回%s。请按排班值班。", periodLabel(r.From, r.To), r.ID, displayName(m), why)
 	}
 	if err := s.notifyAll(ctx, tell, msg); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("已驳回申请 #%d，已告知%s。", r.ID, s.namesOf(ctx, tell)), nil
+	return fmt.Sprintf("已驳回申请 #%d，已告知%s。", r.ID, s.memberNames(ctx, tell)), nil
 }
 
 // decidable loads a request awaiting approval that m may decide, with its
@@ -685,7 +685,7 @@ func (s *Service) decidable(ctx context.Context, m roster.Member, id int64) (dut
 		return r, sr, err
 	}
 	if r.Status == duty.RequestAwaitingConsent {
-		return r, sr, Userf("换班申请 #%d 还在等 %s 同意，同意后才能批准或驳回。", id, s.nameOf(ctx, r.Counterpart))
+		return r, sr, Userf("换班申请 #%d 还在等 %s 同意，同意后才能批准或驳回。", id, s.memberName(ctx, r.Counterpart))
 	}
 	if r.Status != duty.RequestAwaitingApproval {
 		return r, sr, Userf("申请 #%d %s，无需再操作。", id, s.statusLabel(ctx, r))
@@ -714,7 +714,7 @@ func (s *Service) decidable(ctx context.Context, m roster.Member, id int64) (dut
 	case r.NeedsAdmin:
 		return r, sr, Userf("换班申请 #%d 须由管理员批准（%s）。", id, s.needsAdminReason())
 	case !slices.Contains(sr.Leaders, m.UserID):
-		return r, sr, Userf("只有 %s %s 的带班领导（%s）或管理员可以批准换班申请 #%d。", r.Date.Label(), r.Shift, s.namesOf(ctx, sr.Leaders), id)
+		return r, sr, Userf("只有 %s %s 的带班领导（%s）或管理员可以批准换班申请 #%d。", r.Date.Label(), r.Shift, s.memberNames(ctx, sr.Leaders), id)
 	}
 	return r, sr, nil
 }
@@ -810,7 +810,7 @@ func (s *Service) expire(ctx context.Context, r duty.Request) (bool, error) {
 		stage = "没有批准"
 	}
 	err = s.notifyAll(ctx, []string{r.Requester, r.Counterpart}, fmt.Sprintf("换班申请 #%d（%s %s，%s → %s）开班前%s，已过期。仍由 %s 值班。",
-		r.ID, r.Date.Label(), r.Shift, s.nameOf(ctx, r.Requester), s.nameOf(ctx, r.Counterpart), stage, s.nameOf(ctx, r.Requester)))
+		r.ID, r.Date.Label(), r.Shift, s.memberName(ctx, r.Requester), s.memberName(ctx, r.Counterpart), stage, s.memberName(ctx, r.Requester)))
 	return true, err
 }
 
@@ -891,13 +891,13 @@ func (s *Service) checkCoverage(ctx context.Context, d roster.Date, shift string
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s %s 将于 %s 开始。", d.Label(), shift, sr.Shift.Hours(), sr.Start.In(s.loc).Format("01-02 15:04"))
 	if len(officers) > 0 {
-		fmt.Fprintf(&b, "值班员：%s。", s.namesOf(ctx, officers))
+		fmt.Fprintf(&b, "值班员：%s。", s.memberNames(ctx, officers))
 	}
 	if len(leaders) > 0 {
-		fmt.Fprintf(&b, "带班领导：%s。", s.namesOf(ctx, leaders))
+		fmt.Fprintf(&b, "带班领导：%s。", s.memberNames(ctx, leaders))
 	}
 	if len(absent) > 0 {
-		fmt.Fprintf(&b, "请假：%s。", s.namesOf(ctx, absent))
+		fmt.Fprintf(&b, "请假：%s。", s.memberNames(ctx, absent))
 	}
 	if short {
 		fmt.Fprintf(&b, "请发送「排班 添加 %s %s <姓名>」安排值班员。", d, shift)
@@ -974,22 +974,22 @@ func (s *Service) mayDecide(ctx context.Context, m roster.Member, r duty.Request
 
 func (s *Service) requestLine(ctx context.Context, r duty.Request) string {
 	if r.Kind == duty.RequestLeave {
-		line := fmt.Sprintf("#%d 请假 %s %s", r.ID, s.nameOf(ctx, r.Requester), periodLabel(r.From, r.To))
+		line := fmt.Sprintf("#%d 请假 %s %s", r.ID, s.memberName(ctx, r.Requester), periodLabel(r.From, r.To))
 		if r.Reason != "" {
 			line += "（" + r.Reason + "）"
 		}
 		return line + "：" + s.statusLabel(ctx, r)
 	}
 	return fmt.Sprintf("#%d 换班 %s %s %s → %s：%s", r.ID, shortDate(r.Date), r.Shift,
-		s.nameOf(ctx, r.Requester), s.nameOf(ctx, r.Counterpart), s.statusLabel(ctx, r))
+		s.memberName(ctx, r.Requester), s.memberName(ctx, r.Counterpart), s.statusLabel(ctx, r))
 }
 
 // statusLabel says where a request stands.
 func (s *Service) statusLabel(ctx context.Context, r duty.Request) string {
-	by := s.nameOf(ctx, r.DecidedBy)
+	by := s.memberName(ctx, r.DecidedBy)
 	switch r.Status {
 	case duty.RequestAwaitingConsent:
-		return "等待 " + s.nameOf(ctx, r.Counterpart) + " 同意"
+		return "等待 " + s.memberName(ctx, r.Counterpart) + " 同意"
 	case duty.RequestAwaitingApproval:
 		if r.NeedsAdmin {
 			return "等待管理员批准"
@@ -1162,7 +1162,7 @@ func (s *Service) substituteText(ctx context.Context, name string, r duty.Reques
 		}
 		for _, u := range others {
 			if u != r.Requester {
-				cmd += " " + s.nameOf(ctx, u)
+				cmd += " " + s.memberName(ctx, u)
 			}
 		}
 		fmt.Fprintf(&b, "\n· %s %s %s（%s）：发送「%s <替班人>」", sr.Date.Label(), sr.Shift.Name, sr.Shift.Hours(), role.Label(), cmd)
@@ -1210,26 +1210,26 @@ func requestKey(id int64, action string) string {
 	return fmt.Sprintf("%s:%d:%s", cardRequestPrefix, id, action)
 }
 
-// nameOf is a member's name, or the userid when unknown.
-func (s *Service) nameOf(ctx context.Context, userID string) string {
+// memberName is a member's name, or the userid when unknown.
+func (s *Service) memberName(ctx context.Context, userID string) string {
 	if m, err := s.store.Member(ctx, userID); err == nil {
 		return displayName(m)
 	}
 	return userID
 }
 
-func (s *Service) namesOf(ctx context.Context, ids []string) string {
+func (s *Service) memberNames(ctx context.Context, ids []string) string {
 	if len(ids) == 0 {
 		return "（无）"
 	}
 	names := make([]string, len(ids))
 	for i, u := range ids {
-		names[i] = s.nameOf(ctx, u)
+		names[i] = s.memberName(ctx, u)
 	}
 	return strings.Join(names, "、")
 }
 
-func inSlot(sr roster.ShiftRoster, userID string, role roster.Role) bool {
+func holdsSlot(sr roster.ShiftRoster, userID string, role roster.Role) bool {
 	if role == roster.RoleLeader {
 		return slices.Contains(sr.Leaders, userID)
 	}

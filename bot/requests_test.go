@@ -15,7 +15,7 @@ import (
 // (in 9 h 40 min: inside the 24 h notice, so an admin approves), 12-03 白班
 // 孙八 + 王五 (in 24 h 40 min: beyond the notice, so the leader 王五 approves).
 
-var dutyNext = dutyDay.AddDays(1) // 2026-12-03
+var reqNextDay = dutyDay.AddDays(1) // 2026-12-03
 
 // reqStatus is the stored status of request id.
 func (e *dutyEnv) reqStatus(id int64) duty.Request {
@@ -87,7 +87,7 @@ func TestSwapApprovedByLeaderBeyondNotice(t *testing.T) {
 		t.Fatalf("request after 换班: %+v", r)
 	}
 	if d, err := e.duty.Deadline(e.ctx, duty.RefKey(duty.KindRequestExpiry, 1)); err != nil || d.Status != duty.DeadlineOpen ||
-		!d.DueAt.Equal(dutyNext.At(8*60+30, e.loc)) {
+		!d.DueAt.Equal(reqNextDay.At(8*60+30, e.loc)) {
 		t.Fatalf("expiry deadline = %+v, %v; want open at 12-03 08:30", d, err)
 	}
 
@@ -108,7 +108,7 @@ func TestSwapApprovedByLeaderBeyondNotice(t *testing.T) {
 
 	reply = e.click("wangwu", "request:1:approve")
 	mustContainAll(t, "approval reply", reply, "已批准换班申请 #1", "张三 替 孙八")
-	if got, want := e.reqSlot(dutyNext, "白班"), []string{"leader:wangwu", "officer:zhangsan"}; !slices.Equal(got, want) {
+	if got, want := e.reqSlot(reqNextDay, "白班"), []string{"leader:wangwu", "officer:zhangsan"}; !slices.Equal(got, want) {
 		t.Errorf("12-03 白班 = %v, want %v", got, want)
 	}
 	audit, err := e.store.Audit(e.ctx, 1)
@@ -132,7 +132,7 @@ func TestSwapApprovedByLeaderBeyondNotice(t *testing.T) {
 	if err := e.sched.PlanNow(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.duty.Deadline(e.ctx, duty.SlotKey(duty.KindCheckinGrace, dutyNext, "白班", "zhangsan")); err != nil {
+	if _, err := e.duty.Deadline(e.ctx, duty.SlotKey(duty.KindCheckinGrace, reqNextDay, "白班", "zhangsan")); err != nil {
 		t.Errorf("张三's check-in on 12-03 not planned: %v", err)
 	}
 	// A second tap changes nothing.
@@ -198,7 +198,7 @@ func TestSwapDeclinedAndRejected(t *testing.T) {
 	if r := e.reqStatus(2); r.Status != duty.RequestRejected || r.Note != "当天人手紧" {
 		t.Errorf("after reject: %+v", r)
 	}
-	if got, want := e.reqSlot(dutyNext, "白班"), []string{"leader:wangwu", "officer:sunba"}; !slices.Equal(got, want) {
+	if got, want := e.reqSlot(reqNextDay, "白班"), []string{"leader:wangwu", "officer:sunba"}; !slices.Equal(got, want) {
 		t.Errorf("12-03 白班 = %v after rejection, want unchanged %v", got, want)
 	}
 }
@@ -239,8 +239,8 @@ func TestSwapWrongApprover(t *testing.T) {
 
 func TestSwapBadRequests(t *testing.T) {
 	e := newDutyEnv(t, duty.Settings{})
-	e.setRoster(dutyNext, "夜班", "wangwu", "lisi")
-	if _, err := e.store.AddLeave(e.ctx, roster.Leave{UserID: "zhangsan", From: dutyNext, To: dutyNext, Reason: "病假"},
+	e.setRoster(reqNextDay, "夜班", "wangwu", "lisi")
+	if _, err := e.store.AddLeave(e.ctx, roster.Leave{UserID: "zhangsan", From: reqNextDay, To: reqNextDay, Reason: "病假"},
 		roster.AuditEntry{Actor: "zhaoliu", Action: "请假 登记"}); err != nil {
 		t.Fatal(err)
 	}
@@ -269,8 +269,8 @@ func TestSwapBadRequests(t *testing.T) {
 	}
 
 	// Two shifts on one day: the shift must be named.
-	e.setRoster(dutyNext.AddDays(1), "白班", "wangwu", "sunba")
-	e.setRoster(dutyNext.AddDays(1), "夜班", "wangwu", "sunba")
+	e.setRoster(reqNextDay.AddDays(1), "白班", "wangwu", "sunba")
+	e.setRoster(reqNextDay.AddDays(1), "夜班", "wangwu", "sunba")
 	mustContainAll(t, "two shifts", e.say("sunba", "换班 12-04 与 张三"), "有 2 个班次", "换班 12-04 白班 与 张三")
 	// Asking twice for one slot.
 	e.say("sunba", "换班 12-04 夜班 与 张三")
@@ -315,7 +315,7 @@ func TestSwapCancelAndExpiry(t *testing.T) {
 		mustContainAll(t, "expiry told to "+u, reqTexts(msgs, u), "#2", "没有批准，已过期", "仍由 孙八 值班")
 	}
 	mustContainAll(t, "approval after expiry", e.say("wangwu", "批准 2"), "已过期")
-	if got, want := e.reqSlot(dutyNext, "白班"), []string{"leader:wangwu", "officer:sunba"}; !slices.Equal(got, want) {
+	if got, want := e.reqSlot(reqNextDay, "白班"), []string{"leader:wangwu", "officer:sunba"}; !slices.Equal(got, want) {
 		t.Errorf("12-03 白班 = %v after expiry, want %v", got, want)
 	}
 }
@@ -337,11 +337,11 @@ func TestLeaveRequestApproved(t *testing.T) {
 	reply = e.click("zhaoliu", "request:1:approve")
 	mustContainAll(t, "approval reply", reply, "已批准 孙八 的请假申请 #1", "请为以下 1 个班次安排替班",
 		"排班 设置 2026-12-03 白班 <替班人>")
-	leaves, err := e.store.Leaves(e.ctx, dutyNext, dutyNext)
+	leaves, err := e.store.Leaves(e.ctx, reqNextDay, reqNextDay)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(leaves) != 1 || leaves[0].UserID != "sunba" || leaves[0].To != dutyNext.AddDays(1) || leaves[0].Reason != "探亲" {
+	if len(leaves) != 1 || leaves[0].UserID != "sunba" || leaves[0].To != reqNextDay.AddDays(1) || leaves[0].Reason != "探亲" {
 		t.Fatalf("leaves = %+v", leaves)
 	}
 	if r := e.reqStatus(1); r.Status != duty.RequestApproved || r.LeaveID != leaves[0].ID {
@@ -360,7 +360,7 @@ func TestLeaveRequestApproved(t *testing.T) {
 
 	// 24 h ahead the slot is short: 孙八 is away.
 	e.at(0, "08:30")
-	e.fire(duty.KindCoverage, dutyNext, "白班", "")
+	e.fire(duty.KindCoverage, reqNextDay, "白班", "")
 	open := e.openEscalations()
 	if len(open) != 1 || open[0].Kind != push.KindUnderstaffed || open[0].Title != "12-03 白班缺人：需 1 名值班员，现 0 名" {
 		t.Fatalf("open escalations = %+v", open)
@@ -371,14 +371,14 @@ func TestLeaveRequestApproved(t *testing.T) {
 func TestCoverage(t *testing.T) {
 	e := newDutyEnv(t, duty.Settings{})
 	// Fully staffed: nothing.
-	e.fire(duty.KindCoverage, dutyNext, "白班", "")
+	e.fire(duty.KindCoverage, reqNextDay, "白班", "")
 	if open := e.openEscalations(); len(open) != 0 {
 		t.Fatalf("a staffed shift raised %+v", open)
 	}
 	// 12-03 夜班 has nobody; the deadline may run twice (a restart).
 	e.at(0, "17:30")
-	e.fire(duty.KindCoverage, dutyNext, "夜班", "")
-	e.fire(duty.KindCoverage, dutyNext, "夜班", "")
+	e.fire(duty.KindCoverage, reqNextDay, "夜班", "")
+	e.fire(duty.KindCoverage, reqNextDay, "夜班", "")
 	open := e.openEscalations()
 	if len(open) != 1 {
 		t.Fatalf("%d escalations, want 1: %+v", len(open), open)
@@ -393,8 +393,8 @@ func TestCoverage(t *testing.T) {
 		t.Errorf("the admin was not alerted: %+v", msgs)
 	}
 	// A slot with its officer but no leader.
-	e.setRoster(dutyNext.AddDays(1), "白班", "", "zhangsan")
-	e.fire(duty.KindCoverage, dutyNext.AddDays(1), "白班", "")
+	e.setRoster(reqNextDay.AddDays(1), "白班", "", "zhangsan")
+	e.fire(duty.KindCoverage, reqNextDay.AddDays(1), "白班", "")
 	if open := e.openEscalations(); len(open) != 2 || open[1].Title != "12-04 白班缺人：无带班领导" {
 		t.Errorf("escalations = %+v", open)
 	}
