@@ -571,13 +571,14 @@ func (s *Service) approve(ctx context.Context, m roster.Member, id int64, note s
 	text := fmt.Sprintf("换班已批准（#%d）：%s %s %s 由 %s 替 %s 值班（%s），批准人 %s。排班已更新。",
 		r.ID, r.Date.Label(), r.Shift, sr.Shift.Hours(), displayName(other), s.memberName(ctx, r.Requester), r.Role.Label(), displayName(m))
 	// Both people and the leaders of the shift (after the swap) hear it;
-	// the approver has the reply.
+	// the approver has the reply. A leader's swap is news to the shift's
+	// officers too.
 	tell := []string{r.Requester, r.Counterpart}
-	leaders := sr.Leaders
+	others := sr.Leaders
 	if r.Role == roster.RoleLeader {
-		leaders = replaced(leaders, r.Requester, r.Counterpart)
+		others = append(replaced(sr.Leaders, r.Requester, r.Counterpart), sr.Officers...)
 	}
-	for _, l := range leaders {
+	for _, l := range others {
 		if !slices.Contains(tell, l) {
 			tell = append(tell, l)
 		}

@@ -201,6 +201,17 @@ func TestSwapDeclinedAndRejected(t *testing.T) {
 	if got, want := e.reqSlot(reqNextDay, "白班"), []string{"leader:wangwu", "officer:sunba"}; !slices.Equal(got, want) {
 		t.Errorf("12-03 白班 = %v after rejection, want unchanged %v", got, want)
 	}
+
+	// Consent can be taken back until the approval.
+	e.say("sunba", "换班 12-03 与 张三")
+	e.say("zhangsan", "同意换班 3")
+	e.sent()
+	mustContainAll(t, "decline after consent", e.say("zhangsan", "decline 3 临时有任务"), "已拒绝换班申请 #3")
+	if r := e.reqStatus(3); r.Status != duty.RequestDeclined {
+		t.Errorf("after a late decline: %+v", r)
+	}
+	mustContainAll(t, "approve a declined swap", e.say("wangwu", "批准 3"), "已被 张三 拒绝")
+	mustContainAll(t, "requester told", reqTexts(e.sent(), "sunba"), "临时有任务")
 }
 
 func TestSwapWrongApprover(t *testing.T) {
@@ -325,6 +336,7 @@ func TestLeaveRequestApproved(t *testing.T) {
 	mustContainAll(t, "officer 请假 登记", e.say("sunba", "请假 登记 孙八 12-03"), "仅限管理员")
 	mustContainAll(t, "past leave", e.say("sunba", "请假 12-01"), "已经过去")
 	mustContainAll(t, "admin's own leave", e.say("zhaoliu", "请假 12-05"), "值班员或带班领导")
+	mustContainAll(t, "admin 请假 登记", e.say("zhaoliu", "请假 登记 张三 12-10 病假"), "已登记 张三")
 
 	reply := e.say("sunba", "请假 12-03 至 12-04 探亲")
 	mustContainAll(t, "leave reply", reply, "已提交请假申请 #1", "12-03 白班", "管理员")
@@ -397,5 +409,28 @@ func TestCoverage(t *testing.T) {
 	e.fire(duty.KindCoverage, reqNextDay.AddDays(1), "白班", "")
 	if open := e.openEscalations(); len(open) != 2 || open[1].Title != "12-04 白班缺人：无带班领导" {
 		t.Errorf("escalations = %+v", open)
+	}
+}
+
+func TestSwapOfALeader(t *testing.T) {
+	e := newDutyEnv(t, duty.Settings{})
+	if err := e.store.UpsertMember(e.ctx, roster.Member{UserID: "qianqi", Name: "钱七", Roles: []roster.Role{roster.RoleLeader}, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	// 王五 leads 12-03 白班 beyond the notice, but he cannot approve his own
+	// swap: the admins get it. An officer cannot take a leader's place.
+	mustContainAll(t, "officer for a leader", e.say("wangwu", "换班 12-03 与 张三"), "张三 不是带班领导")
+	mustContainAll(t, "leader swap", e.say("wangwu", "换班 12-03 与 钱七"), "#1", "管理员")
+	e.click("qianqi", "request:1:consent")
+	msgs := e.sent()
+	reqCardTo(t, msgs, "zhaoliu", "request:1:approve")
+	mustContainAll(t, "own approval", e.say("wangwu", "批准 1"), "您本人的申请")
+	mustContainAll(t, "admin approval", e.say("zhaoliu", "批准 1"), "钱七 替 王五")
+	if got, want := e.reqSlot(reqNextDay, "白班"), []string{"leader:qianqi", "officer:sunba"}; !slices.Equal(got, want) {
+		t.Errorf("12-03 白班 = %v, want %v", got, want)
+	}
+	msgs = e.sent()
+	for _, u := range []string{"wangwu", "qianqi", "sunba"} {
+		mustContainAll(t, "approval told to "+u, reqTexts(msgs, u), "换班已批准", "钱七 替 王五")
 	}
 }
