@@ -40,8 +40,9 @@ func (s *Service) scheduleCommands() []*Command {
 		{Name: "排班", Aliases: []string{"roster"}, Roles: admin,
 			Usage:   "排班 设置|添加|删除|清空|生成|检查|记录 … / roster",
 			Summary: "修改排班（发送「排班」看用法） change the roster", Run: s.cmdRoster},
-		{Name: "请假", Aliases: []string{"leave"}, Roles: admin,
-			Usage: "请假 登记 <姓名> <日期 至 日期> [原因] / leave", Summary: "登记请假（排班冲突检查会用到） record leave", Run: s.cmdLeave},
+		{Name: "请假", Aliases: []string{"leave"}, Roles: []roster.Role{roster.RoleOfficer, roster.RoleLeader, roster.RoleAdmin},
+			Usage:   "请假 <日期> [至 <日期>] [事由] | 请假 记录 | 请假 取消 <编号> | 请假 登记 <姓名> <日期 至 日期> [原因]（管理员） / leave",
+			Summary: "申请请假，管理员批准后安排替班；管理员可直接登记 ask for leave (admins: record it)", Run: s.cmdLeave},
 	}
 }
 
@@ -679,7 +680,15 @@ func (s *Service) cmdAdjusted(ctx context.Context, req Request) (string, error) 
 
 func (s *Service) cmdLeave(ctx context.Context, req Request) (string, error) {
 	args := req.Args
-	if len(args) == 0 || (args[0] != "登记" && strings.ToLower(args[0]) != "add") || len(args) < 3 {
+	if len(args) == 0 || (args[0] != "登记" && strings.ToLower(args[0]) != "add") {
+		// Officers and leaders ask for leave; an admin approves it
+		// (requests.go). 请假 登记 stays the admin's direct record.
+		return s.cmdLeaveRequest(ctx, req)
+	}
+	if err := requireAdmin(req.Member, "请假 登记"); err != nil {
+		return "", err
+	}
+	if len(args) < 3 {
 		return "", Userf("格式：请假 登记 <姓名> <日期> [至 <日期>] [原因]，例如「请假 登记 张三 12-24 至 12-26 病假」。")
 	}
 	_, ms, err := s.people(ctx)

@@ -103,6 +103,7 @@ const (
 	KindInstruction   = "instruction"    // 批示 delivery
 	KindTest          = "test"           // 测试告警 from the admin
 	KindHandover      = "handover"       // 交接班: not handed over, or not confirmed, by the end of the handover window
+	KindUnderstaffed  = "understaffed"   // a shift short of people 24 h ahead (缺人)
 )
 
 // DefaultPolicies are the built-in policies: reach the people on duty, then
@@ -125,6 +126,11 @@ func DefaultPolicies() Policies {
 		KindInstruction:   p(KindInstruction, TimeSensitive, 5*time.Minute, 10*time.Minute, 2),
 		KindHandover:      p(KindHandover, TimeSensitive, 5*time.Minute, 10*time.Minute, 2),
 		KindTest:          {Kind: KindTest, Urgency: TimeSensitive, Steps: []Step{{Targets: []Target{{Kind: TargetAdmins}}, Channels: both, Wait: 5 * time.Minute}}},
+		// A day ahead there is time: the admins first, then every leader.
+		KindUnderstaffed: {Kind: KindUnderstaffed, Urgency: TimeSensitive, Repeat: 1, Steps: []Step{
+			{Targets: []Target{{Kind: TargetAdmins}}, Channels: both, Wait: 30 * time.Minute},
+			{Targets: leaders, Channels: both, Wait: time.Hour},
+		}},
 	}
 }
 
