@@ -13,9 +13,9 @@ func baseCommands(r *Router) []*Command {
 	return []*Command{
 		{
 			Name: "帮助", Aliases: []string{"help", "?", "菜单", "menu"},
-			Usage: "帮助 / help", Summary: "查看可用命令 list the commands you may use",
+			Usage: "帮助 [命令] / help [command]", Summary: "查看可用命令，或一条命令的用法 list the commands you may use, or how to use one",
 			Run: func(ctx context.Context, req Request) (string, error) {
-				return helpText(r, req.Member), nil
+				return helpText(r, req.Member, req.Args), nil
 			},
 		},
 		{
@@ -28,12 +28,24 @@ func baseCommands(r *Router) []*Command {
 	}
 }
 
-func helpText(r *Router, m roster.Member) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s，您好。值班机器人可用命令（中文或英文均可）：", displayName(m))
-	for _, c := range r.Available(m) {
-		fmt.Fprintf(&b, "\n· %s — %s", c.Usage, c.Summary)
+// helpText lists the commands m may use, or explains the one args name.
+func helpText(r *Router, m roster.Member, args []string) string {
+	if len(args) > 0 {
+		c := r.Lookup(strings.Join(args, " "))
+		if c == nil {
+			c = r.Lookup(args[0])
+		}
+		switch {
+		case c == nil:
+			return fmt.Sprintf("没有「%s」这个命令。%s", args[0], r.menu(m))
+		case !c.allowed(m):
+			return fmt.Sprintf("「%s」仅限%s使用。", c.Name, roleList(c.Roles))
+		}
+		return fmt.Sprintf("%s\n%s", c.Usage, c.Summary)
 	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s，您好。值班机器人可用命令（中文或英文均可；发送「帮助 <命令>」查看用法，如「帮助 签到」）：", displayName(m))
+	b.WriteString(r.names(m))
 	return b.String()
 }
 

@@ -286,3 +286,35 @@ func TestDutyPlanFromRoster(t *testing.T) {
 		t.Errorf("second plan: %d deadlines, want %d", after, before)
 	}
 }
+
+// TestHelpFitsWeCom keeps 帮助 and the unknown-command reply within WeCom's
+// 2,048-byte text limit with every command registered, and 帮助 <命令>
+// explains one command.
+func TestHelpFitsWeCom(t *testing.T) {
+	e := newDutyEnv(t, duty.Settings{})
+	admin := "zhaoliu"
+	if err := e.store.GrantRole(e.ctx, admin, roster.RoleLeader); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.GrantRole(e.ctx, admin, roster.RoleOfficer); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"帮助", "吃饭", "help"} {
+		reply := e.say(admin, text)
+		if len(reply) > 2048 {
+			t.Errorf("%s as an admin, leader and officer: %d bytes, over WeCom's 2,048", text, len(reply))
+		}
+		mustContainAll(t, text, reply, "签到 / checkin", "查岗", "交班", "换班", "同步通讯录 / sync")
+	}
+	for _, tc := range []struct {
+		user, text string
+		want       []string
+	}{
+		{"zhangsan", "帮助 签到", []string{"签到", "checkin"}},
+		{"zhangsan", "help checkin", []string{"签到"}},
+		{"zhangsan", "帮助 同步通讯录", []string{"「同步通讯录」仅限管理员使用"}},
+		{"zhangsan", "帮助 吃饭", []string{"没有「吃饭」这个命令", "签到 / checkin"}},
+	} {
+		mustContainAll(t, tc.text, e.say(tc.user, tc.text), tc.want...)
+	}
+}

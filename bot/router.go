@@ -139,12 +139,27 @@ func (r *Router) Available(m roster.Member) []*Command {
 
 // menu is the short list appended to "unknown command" replies.
 func (r *Router) menu(m roster.Member) string {
+	return "\n您可以使用：" + r.names(m) + "\n发送「帮助 <命令>」查看用法，如「帮助 签到」。"
+}
+
+// names lists the commands m may run, one short line each ("· 签到 /
+// checkin"), so the list stays within WeCom's 2,048-byte text limit however
+// many commands there are; 帮助 <命令> explains one.
+func (r *Router) names(m roster.Member) string {
 	var b strings.Builder
-	b.WriteString("\n您可以使用：")
 	for _, c := range r.Available(m) {
-		fmt.Fprintf(&b, "\n· %s — %s", c.Usage, c.Summary)
+		b.WriteString("\n· " + c.Name)
+		if len(c.Aliases) > 0 {
+			b.WriteString(" / " + c.Aliases[0])
+		}
 	}
 	return b.String()
+}
+
+// Lookup finds a command by any of its names (case-insensitive, full-width
+// folded); nil when there is none.
+func (r *Router) Lookup(name string) *Command {
+	return r.byName[strings.ToLower(strings.TrimPrefix(Normalize(name), "/"))]
 }
 
 // roleList names roles in the office's usual order (值班员, 带班领导, 管理员).
