@@ -108,3 +108,23 @@ func (c Calendar) Specials(d Date) []SpecialPeriod {
 	}
 	return out
 }
+
+// IsWorkingDay reports whether d is a working day: a workday or a 调休
+// working day, not a weekend or holiday.
+func (c Calendar) IsWorkingDay(d Date) bool {
+	t := c.DayType(d)
+	return t == Workday || t == Adjusted
+}
+
+// AddWorkingDays returns the nth working day after d (d itself not
+// counted): from Friday 2026-11-27, 3 working days is Wednesday 12-02. The
+// calendar must hold the holiday schedule of the days in between.
+func (c Calendar) AddWorkingDays(d Date, n int) Date {
+	for n > 0 {
+		d = d.AddDays(1)
+		if c.IsWorkingDay(d) {
+			n--
+		}
+	}
+	return d
+}

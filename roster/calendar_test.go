@@ -319,3 +319,32 @@ func TestCheckRoster(t *testing.T) {
 		}
 	}
 }
+
+func TestAddWorkingDays(t *testing.T) {
+	// 2026: 国庆 10-01..10-08 off, 09-28 (Mon) is normal, 10-10 (Sat) a 调休
+	// working day; set here rather than read from the holiday file.
+	var days []HolidayDay
+	for d := NewDate(2026, 10, 1); !d.After(NewDate(2026, 10, 8)); d = d.AddDays(1) {
+		days = append(days, HolidayDay{Date: d, Off: true, Name: "国庆节"})
+	}
+	days = append(days, HolidayDay{Date: NewDate(2026, 10, 10), Off: false, Name: "国庆节调休"})
+	cal := NewCalendar(days, nil)
+	for _, tc := range []struct {
+		from Date
+		n    int
+		want Date
+	}{
+		{NewDate(2026, 11, 27), 3, NewDate(2026, 12, 2)},  // Friday → over the weekend
+		{NewDate(2026, 11, 23), 3, NewDate(2026, 11, 26)}, // Monday → Thursday
+		{NewDate(2026, 11, 28), 1, NewDate(2026, 11, 30)}, // from a Saturday
+		{NewDate(2026, 9, 30), 3, NewDate(2026, 10, 12)},  // 10-09 Fri, 10-10 Sat (调休), 10-12 Mon
+		{NewDate(2026, 11, 23), 0, NewDate(2026, 11, 23)},
+	} {
+		if got := cal.AddWorkingDays(tc.from, tc.n); got != tc.want {
+			t.Errorf("AddWorkingDays(%s, %d) = %s, want %s", tc.from, tc.n, got, tc.want)
+		}
+	}
+	if cal.IsWorkingDay(NewDate(2026, 10, 3)) || !cal.IsWorkingDay(NewDate(2026, 10, 10)) || cal.IsWorkingDay(NewDate(2026, 11, 29)) {
+		t.Error("IsWorkingDay: holiday, 调休 Saturday or Sunday misjudged")
+	}
+}
