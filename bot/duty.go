@@ -69,6 +69,14 @@ func (s *Service) HandleDeadline(ctx context.Context, d duty.Deadline) error {
 		return s.onRandomSpotCheck(ctx, d)
 	case duty.KindRequestExpiry:
 		return s.onRequestExpiry(ctx, d)
+	case duty.KindReportFollowUp:
+		return s.onReportFollowUp(ctx, d)
+	case duty.KindInstructionRelay:
+		return s.onInstructionRelay(ctx, d)
+	case duty.KindInstructionFeedback:
+		return s.onInstructionFeedback(ctx, d)
+	case duty.KindBulletin:
+		return s.onBulletin(ctx, d)
 	}
 	s.log.Error("duty deadline of an unknown kind; closing it", "key", d.Key, "kind", d.Kind)
 	return nil
@@ -88,7 +96,8 @@ func (s *Service) Plan(ctx context.Context, now time.Time) ([]duty.Deadline, err
 		return nil, err
 	}
 	ds := duty.PlanShifts(s.dutySet, rosters, now, s.loc)
-	return append(ds, s.planRandomSpotChecks(now, rosters)...), nil
+	ds = append(ds, s.planRandomSpotChecks(now, rosters)...)
+	return append(ds, s.planBulletins(now)...), nil
 }
 
 // shiftRosters lays out the shifts of duty days from..to with their people.
@@ -168,6 +177,10 @@ func (s *Service) dutyCardClick(ctx context.Context, m roster.Member, msg wecom.
 		return s.onHandoverCard(ctx, m, msg), true
 	case cardRequestPrefix:
 		return s.onRequestCard(ctx, m, msg), true
+	case cardReportPrefix:
+		return s.onReportCard(ctx, m, msg), true
+	case cardInstructionPrefix:
+		return s.onInstructionCard(ctx, m, msg), true
 	}
 	return nil, false
 }

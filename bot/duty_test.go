@@ -14,6 +14,7 @@ import (
 	"dutybot/push"
 	"dutybot/roster"
 	"dutybot/roster/duty"
+	"dutybot/roster/incident"
 )
 
 // The duty-flow tests share one environment: a Service on a real SQLite
@@ -31,16 +32,18 @@ var dutyDay = roster.NewDate(2026, 12, 2)
 var dutyStart = time.Date(2026, 12, 1, 23, 50, 0, 0, time.UTC)
 
 type dutyEnv struct {
-	t      *testing.T
-	ctx    context.Context
-	store  *roster.SQLiteStore
-	duty   *duty.SQLStore
-	esc    *push.SQLStore
-	engine *push.Engine
-	sched  *duty.Scheduler
-	clock  *clock.Fake
-	svc    *Service
-	loc    *time.Location
+	t     *testing.T
+	ctx   context.Context
+	store *roster.SQLiteStore
+	duty  *duty.SQLStore
+	// incidents keeps the reports and 批示 (incident.DefaultSettings).
+	incidents *incident.SQLStore
+	esc       *push.SQLStore
+	engine    *push.Engine
+	sched     *duty.Scheduler
+	clock     *clock.Fake
+	svc       *Service
+	loc       *time.Location
 	// seen counts the outgoing rows already returned by sent.
 	seen int64
 }
@@ -94,6 +97,8 @@ func newDutyEnv(t *testing.T, set duty.Settings) *dutyEnv {
 	e.duty = duty.NewSQLStore(store, clk)
 	e.sched = duty.NewScheduler(duty.SchedulerConfig{Store: e.duty, Handler: e.svc, Planner: e.svc, Clock: clk, Log: log})
 	e.svc.AttachDuty(DutyConfig{Store: e.duty, Scheduler: e.sched, Settings: set})
+	e.incidents = incident.NewSQLStore(store, clk, loc)
+	e.svc.AttachIncidents(IncidentConfig{Store: e.incidents, Settings: incident.DefaultSettings()})
 	e.setRoster(dutyDay, "白班", "wangwu", "zhangsan")
 	e.setRoster(dutyDay, "夜班", "wangwu", "lisi")
 	e.setRoster(dutyDay.AddDays(1), "白班", "wangwu", "sunba")

@@ -15,6 +15,7 @@ import (
 	"dutybot/internal/metrics"
 	"dutybot/roster"
 	"dutybot/roster/duty"
+	"dutybot/roster/incident"
 )
 
 // Store is what the conversation layer keeps: members, messages and the
@@ -83,10 +84,14 @@ type Service struct {
 	duty      duty.Store
 	dutySched DutyScheduler
 	dutySet   duty.Settings
-	imports   *pendingImports
-	queues    []*queue
-	outbox    *outbox
-	started   chan struct{}
+	// incidents and incidentSet are the reports and 批示, attached after
+	// construction; see AttachIncidents.
+	incidents   incident.Store
+	incidentSet incident.Settings
+	imports     *pendingImports
+	queues      []*queue
+	outbox      *outbox
+	started     chan struct{}
 }
 
 // New builds a Service with the base commands registered.
@@ -299,7 +304,10 @@ func (s *Service) respond(ctx context.Context, msg wecom.Message) []Reply {
 		log.Info("callback recorded")
 		return nil
 	}
-	reply, err := s.router.Route(ctx, m, text)
+	reply, handled, err := s.continueDialog(ctx, m, text)
+	if !handled && err == nil {
+		reply, err = s.router.Route(ctx, m, text)
+	}
 	if err != nil {
 		log.Error("command failed", "err", err)
 		return texts([]string{apology})

@@ -17,6 +17,7 @@ type Config struct {
 	Roster   Roster   `yaml:"roster"`
 	Push     Push     `yaml:"push"`
 	Duty     Duty     `yaml:"duty"`
+	Reports  Reports  `yaml:"reports"`
 	Log      Log      `yaml:"log"`
 }
 
@@ -123,6 +124,28 @@ type Duty struct {
 	CoverageAhead time.Duration `yaml:"coverage_ahead" env:"DUTYBOT_DUTY_COVERAGE_AHEAD"`
 }
 
+// Reports is the reporting rules: deadlines per level (national rules by
+// default; some provinces are stricter), follow-ups, 批示 relay and
+// feedback, and the daily bulletin (package roster/incident reads them
+// through IncidentSettings).
+type Reports struct {
+	// DeadlineGeneral … DeadlineSevere: how long after an event becomes
+	// known its first report is due, per level (一般, 较大, 重大, 特别重大).
+	DeadlineGeneral time.Duration `yaml:"deadline_general" env:"DUTYBOT_REPORTS_DEADLINE_GENERAL"`
+	DeadlineLarge   time.Duration `yaml:"deadline_large" env:"DUTYBOT_REPORTS_DEADLINE_LARGE"`
+	DeadlineMajor   time.Duration `yaml:"deadline_major" env:"DUTYBOT_REPORTS_DEADLINE_MAJOR"`
+	DeadlineSevere  time.Duration `yaml:"deadline_severe" env:"DUTYBOT_REPORTS_DEADLINE_SEVERE"`
+	// FollowUpEvery is how often an open report needs a 续报.
+	FollowUpEvery time.Duration `yaml:"followup_every" env:"DUTYBOT_REPORTS_FOLLOWUP_EVERY"`
+	// RelayWithin is how long the duty officer has to relay (传达) a 批示.
+	RelayWithin time.Duration `yaml:"relay_within" env:"DUTYBOT_REPORTS_RELAY_WITHIN"`
+	// FeedbackWorkingDays is how many working days feedback on a 批示 may take.
+	FeedbackWorkingDays int `yaml:"feedback_working_days" env:"DUTYBOT_REPORTS_FEEDBACK_WORKING_DAYS"`
+	// BulletinAt is when the daily bulletin (值班要情) goes to the leaders
+	// (HH:MM, office time), or "off".
+	BulletinAt string `yaml:"bulletin_at" env:"DUTYBOT_REPORTS_BULLETIN_AT"`
+}
+
 // Log controls structured logging.
 type Log struct {
 	Level  string `yaml:"level" env:"DUTYBOT_LOG_LEVEL"`   // debug, info, warn, error
@@ -148,6 +171,10 @@ func Default() Config {
 			RemindEveningAt: "20:00", RemindBefore: time.Hour, SpotCheckAnswer: 5 * time.Minute,
 			SpotChecksPerNight: 1, SpotCheckHours: "22:00-06:00", SwapNotice: 24 * time.Hour,
 			SwapApprover: "leader", CoverageAhead: 24 * time.Hour,
+		},
+		Reports: Reports{
+			DeadlineGeneral: 2 * time.Hour, DeadlineLarge: time.Hour, DeadlineMajor: 30 * time.Minute, DeadlineSevere: 30 * time.Minute,
+			FollowUpEvery: 2 * time.Hour, RelayWithin: 5 * time.Minute, FeedbackWorkingDays: 3, BulletinAt: "08:00",
 		},
 		Log: Log{Level: "info", Format: "text"},
 	}

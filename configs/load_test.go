@@ -498,6 +498,8 @@ func TestLeavesOrder(t *testing.T) {
 		"push.fcm.credentials_file", "push.fcm.project_id", "push.fcm.endpoint",
 		"duty.geofence", "duty.remind_evening_at", "duty.remind_before", "duty.spot_check_answer",
 		"duty.spot_checks_per_night", "duty.spot_check_hours", "duty.swap_notice", "duty.swap_approver", "duty.coverage_ahead",
+		"reports.deadline_general", "reports.deadline_large", "reports.deadline_major", "reports.deadline_severe",
+		"reports.followup_every", "reports.relay_within", "reports.feedback_working_days", "reports.bulletin_at",
 		"log.level", "log.format",
 	}
 	if !slices.Equal(keys, want) {

@@ -130,10 +130,15 @@ func Validate(c Config) Problems {
 	v.redisURL(c.Redis.URL)
 	v.roster(c.Roster)
 	v.push(c.Push)
-	if _, err := c.Duty.DutySettings(); err != nil {
-		for _, line := range strings.Split(err.Error(), "\n") {
-			key, msg, _ := strings.Cut(line, ": ")
-			v.errorf(key, "%s", msg)
+	for _, check := range []func() error{
+		func() error { _, err := c.Duty.DutySettings(); return err },
+		func() error { _, err := c.Reports.IncidentSettings(); return err },
+	} {
+		if err := check(); err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				key, msg, _ := strings.Cut(line, ": ")
+				v.errorf(key, "%s", msg)
+			}
 		}
 	}
 	if u := c.HTTP.PublicURL; u != "" {

@@ -69,6 +69,11 @@ func TestValidate(t *testing.T) {
 		{"duty.spot_check_hours bad", func(c *Config) { c.Duty.SpotCheckHours = "22-6" }, "duty.spot_check_hours", Error, "want HH:MM-HH:MM"},
 		{"duty.swap_approver bad", func(c *Config) { c.Duty.SwapApprover = "boss" }, "duty.swap_approver", Error, "want leader or admin"},
 
+		{"reports.deadline_major zero", func(c *Config) { c.Reports.DeadlineMajor = 0 }, "reports.deadline_major", Error, "above zero"},
+		{"reports.feedback_working_days zero", func(c *Config) { c.Reports.FeedbackWorkingDays = 0 }, "reports.feedback_working_days", Error, "want 1 to 30"},
+		{"reports.bulletin_at off", func(c *Config) { c.Reports.BulletinAt = "off" }, "", 0, ""},
+		{"reports.bulletin_at bad", func(c *Config) { c.Reports.BulletinAt = "早上8点" }, "reports.bulletin_at", Error, "want HH:MM such as 08:00, or off"},
+
 		{"log.level each", func(c *Config) { c.Log.Level = "debug" }, "", 0, ""},
 		{"log.level bad", func(c *Config) { c.Log.Level = "INFO" }, "log.level", Error, "must be one of debug, info, warn, error"},
 		{"log.format json", func(c *Config) { c.Log.Format = "json" }, "", 0, ""},

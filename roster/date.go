@@ -90,3 +90,19 @@ func ParseClock(s string) (ClockTime, error) {
 
 // String is "HH:MM".
 func (c ClockTime) String() string { return fmt.Sprintf("%02d:%02d", int(c)/60, int(c)%60) }
+
+// DateText is how a store keeps a date: YYYY-MM-DD, or "" for none.
+func DateText(d Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+// ParseDateText reads what DateText wrote.
+func ParseDateText(s string) (Date, error) {
+	if s == "" {
+		return Date{}, nil
+	}
+	return ParseDate(s)
+}

@@ -26,6 +26,7 @@ import (
 	"dutybot/push"
 	"dutybot/roster"
 	"dutybot/roster/duty"
+	"dutybot/roster/incident"
 )
 
 // App is a configured dutybot, ready to serve.
@@ -41,6 +42,7 @@ type App struct {
 	// Duty keeps the duty records; DutyDeadlines fires their deadlines
 	// (not run with WithoutDutyDeadlines).
 	Duty          *duty.SQLStore
+	Incidents     *incident.SQLStore
 	DutyDeadlines *duty.Scheduler
 	runDuty       bool
 	mux           *http.ServeMux
@@ -185,6 +187,12 @@ func (a *App) buildDuty(cfg configs.Config, clk clock.Clock, opts options) error
 	a.DutyDeadlines = duty.NewScheduler(duty.SchedulerConfig{Store: a.Duty, Handler: a.Service, Planner: a.Service, Clock: clk, Log: a.log})
 	a.runDuty = !opts.noDutyDeadlines
 	a.Service.AttachDuty(bot.DutyConfig{Store: a.Duty, Scheduler: a.DutyDeadlines, Settings: set})
+	reports, err := cfg.Reports.IncidentSettings()
+	if err != nil {
+		return err
+	}
+	a.Incidents = incident.NewSQLStore(a.Store, clk, a.Location)
+	a.Service.AttachIncidents(bot.IncidentConfig{Store: a.Incidents, Settings: reports})
 	return nil
 }
 

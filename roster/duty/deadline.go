@@ -42,6 +42,11 @@ const (
 	KindSpotCheckDue    = "spot_check_due"    // a 查岗 unanswered → 脱岗
 	KindSpotCheckRandom = "spot_check_random" // a random night check is sent
 	KindRequestExpiry   = "request_expiry"    // a swap/leave request nobody decided
+
+	KindReportFollowUp      = "report_followup"      // an open report's 续报 is due (Ref: report)
+	KindInstructionRelay    = "instruction_relay"    // a 批示 must have been relayed (Ref: instruction)
+	KindInstructionFeedback = "instruction_feedback" // a 批示's feedback is due (Ref: instruction)
+	KindBulletin            = "bulletin"             // the daily bulletin for the previous duty day
 )
 
 // Deadline statuses.
