@@ -30,3 +30,8 @@ func (s *Service) onInstructionFeedback(ctx context.Context, d duty.Deadline) er
 func (s *Service) onInstructionCard(ctx context.Context, m roster.Member, msg wecom.Message) []string {
 	return nil
 }
+
+// promptInstruction starts a 批示 on report reportID from its card's 批示
+// button: the leader is asked to type it, and instructionPromptStep takes
+// the next message. The reply is the question.
+func (s *Service) promptInstruction(ctx context.Context, m roster.Member, reportID int64) string { return "" }

@@ -69,4 +69,11 @@ type InstructionStore interface {
 	InstructionsOf(ctx context.Context, reportID int64) ([]Instruction, error)
 	// Instructions lists the instructions issued from..to (to excluded).
 	Instructions(ctx context.Context, from, to time.Time) ([]Instruction, error)
+	// RecordRelay marks a delivered instruction relayed (传达) to whom, at;
+	// changed is false (and the stored one returned) when it was already
+	// relayed.
+	RecordRelay(ctx context.Context, id int64, to string, at time.Time) (in Instruction, changed bool, err error)
+	// RecordFeedback records the feedback (反馈) and closes the
+	// instruction; changed is false when feedback was already given.
+	RecordFeedback(ctx context.Context, id int64, by, feedback string, at time.Time) (in Instruction, changed bool, err error)
 }

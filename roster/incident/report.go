@@ -2,6 +2,7 @@ package incident
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -161,4 +162,14 @@ type ReportStore interface {
 	ReportByNumber(ctx context.Context, number string) (Report, error)
 	// Reports lists the reports filed from..to (to excluded), oldest first.
 	Reports(ctx context.Context, from, to time.Time) ([]Report, error)
+	// AddFollowUp records a 续报 or the 终报 of an open report, in one
+	// transaction with the report's next follow-up time (next; zero for a
+	// 终报, which also closes the report). A report already closed is
+	// ErrClosed and nothing is written.
+	AddFollowUp(ctx context.Context, f FollowUp, next time.Time) (FollowUp, Report, error)
+	// FollowUps lists a report's follow-ups, oldest first.
+	FollowUps(ctx context.Context, reportID int64) ([]FollowUp, error)
 }
+
+// ErrClosed is returned for a follow-up on a report that has had its 终报.
+var ErrClosed = errors.New("report is closed")

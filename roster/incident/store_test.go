@@ -117,3 +117,56 @@ func TestParseLevelAndCategory(t *testing.T) {
 		t.Errorf("ParseCategory(交通) error = %v, want the accepted categories", err)
 	}
 }
+
+func TestFollowUpsRelayAndFeedback(t *testing.T) {
+	s, clk := newTestStore(t)
+	ctx := context.Background()
+	now := clk.Now()
+	r, err := s.CreateReport(ctx, Report{Category: CategoryNatural, Level: LevelGeneral, KnownAt: now, Summary: "山体滑坡",
+		FiledBy: "zhangsan", DueAt: now.Add(2 * time.Hour), NextFollowUpAt: now.Add(2 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := now.Add(4 * time.Hour)
+	f, moved, err := s.AddFollowUp(ctx, FollowUp{ReportID: r.ID, Kind: FollowUpUpdate, Content: "已疏散 20 人", By: "zhangsan", At: now.Add(2 * time.Hour)}, next)
+	if err != nil || f.ID == 0 || !moved.NextFollowUpAt.Equal(next) || moved.Status != ReportOpen {
+		t.Fatalf("续报 = %+v, %+v, %v", f, moved, err)
+	}
+	if _, closed, err := s.AddFollowUp(ctx, FollowUp{ReportID: r.ID, Kind: FollowUpFinal, Content: "处置完毕", By: "zhangsan"}, time.Time{}); err != nil ||
+		closed.Status != ReportClosed || closed.ClosedAt.IsZero() || !closed.NextFollowUpAt.IsZero() {
+		t.Fatalf("终报 = %+v, %v", closed, err)
+	}
+	if _, _, err := s.AddFollowUp(ctx, FollowUp{ReportID: r.ID, Kind: FollowUpUpdate, Content: "迟到的续报", By: "zhangsan"}, next); !errors.Is(err, ErrClosed) {
+		t.Errorf("续报 on a closed report: %v, want ErrClosed", err)
+	}
+	if _, _, err := s.AddFollowUp(ctx, FollowUp{ReportID: 999, Kind: FollowUpUpdate, By: "zhangsan"}, next); !errors.Is(err, ErrNotFound) {
+		t.Errorf("续报 on no report: %v, want ErrNotFound", err)
+	}
+	fs, err := s.FollowUps(ctx, r.ID)
+	if err != nil || len(fs) != 2 || fs[0].Kind != FollowUpUpdate || fs[1].Kind != FollowUpFinal {
+		t.Errorf("FollowUps = %+v, %v", fs, err)
+	}
+
+	in, err := s.CreateInstruction(ctx, Instruction{ReportID: r.ID, Leader: "wangwu", Content: "注意次生灾害", Officer: "zhangsan",
+		RelayDue: now.Add(5 * time.Minute), FeedbackDue: now.Add(72 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	relayed, changed, err := s.RecordRelay(ctx, in.ID, "区应急局 李科长", now.Add(3*time.Minute))
+	if err != nil || !changed || relayed.Status != InstructionRelayed || relayed.RelayedTo != "区应急局 李科长" || relayed.RelayedLate(now) {
+		t.Fatalf("RecordRelay = %+v, %v, %v", relayed, changed, err)
+	}
+	if again, changed, err := s.RecordRelay(ctx, in.ID, "别人", now.Add(4*time.Minute)); err != nil || changed || again.RelayedTo != "区应急局 李科长" {
+		t.Errorf("second RecordRelay = %+v, %v, %v; want the first kept", again, changed, err)
+	}
+	done, changed, err := s.RecordFeedback(ctx, in.ID, "zhangsan", "已落实", now.Add(24*time.Hour))
+	if err != nil || !changed || done.Status != InstructionFedBack || done.Feedback != "已落实" || done.FedBackLate(now) {
+		t.Fatalf("RecordFeedback = %+v, %v, %v", done, changed, err)
+	}
+	if _, changed, err := s.RecordFeedback(ctx, in.ID, "zhangsan", "again", now.Add(25*time.Hour)); err != nil || changed {
+		t.Errorf("second RecordFeedback changed = %v, %v", changed, err)
+	}
+	if _, _, err := s.RecordRelay(ctx, 999, "x", now); !errors.Is(err, ErrNotFound) {
+		t.Errorf("RecordRelay on no instruction: %v, want ErrNotFound", err)
+	}
+}
