@@ -107,13 +107,8 @@ func (s *Service) cmdSpotCheck(ctx context.Context, req Request) (string, error)
 		targets = onDuty
 	} else {
 		for _, q := range args {
-			m, err := roster.ResolveMember(members, q)
-			var amb *roster.AmbiguousError
-			var unk *roster.UnknownMemberError
-			switch {
-			case errors.As(err, &amb), errors.As(err, &unk):
-				return "", &UserError{Msg: err.Error()}
-			case err != nil:
+			m, err := resolveMember(members, q)
+			if err != nil {
 				return "", err
 			}
 			o, ok := spotFindOfficer(onDuty, m.UserID)
