@@ -247,23 +247,7 @@ func (s *Service) logList(head string, entries []duty.LogEntry, names map[string
 	for i, e := range entries {
 		lines[i] = s.logLine(e, names, withDate)
 	}
-	size := len(head)
-	first := len(lines)
-	const noteRoom = 120
-	for first > 0 && size+1+len(lines[first-1])+noteRoom <= replyLimit {
-		first--
-		size += 1 + len(lines[first])
-	}
-	var b strings.Builder
-	b.WriteString(head)
-	if first > 0 {
-		fmt.Fprintf(&b, "\n（较早的 %d 条未显示，发送「日志 #编号」查看单条）", first)
-	}
-	for _, l := range lines[first:] {
-		b.WriteString("\n")
-		b.WriteString(l)
-	}
-	return b.String()
+	return fitNewest(head, lines, replyLimit, "（较早的 %d 条未显示，发送「日志 #编号」查看单条）")
 }
 
 // logLine is one entry in a listing: "#12 09:12 来电 张三：内容（已更正→#14）".

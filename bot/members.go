@@ -571,13 +571,8 @@ func (s *Service) cmdRole(ctx context.Context, req Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	m, err := roster.ResolveMember(ms, req.Args[1])
-	var amb *roster.AmbiguousError
-	var unk *roster.UnknownMemberError
-	switch {
-	case errors.As(err, &amb), errors.As(err, &unk):
-		return "", &UserError{Msg: err.Error()}
-	case err != nil:
+	m, err := resolveMember(ms, req.Args[1])
+	if err != nil {
 		return "", err
 	}
 	who := memberLabel(m)

@@ -79,34 +79,31 @@ func (s *Service) requestCommands() []*Command {
 // ---- commands
 
 func (s *Service) cmdSwap(ctx context.Context, req Request) (string, error) {
-	if len(req.Args) == 0 {
-		return swapUsage, nil
-	}
-	switch strings.ToLower(req.Args[0]) {
-	case "记录", "list", "log":
-		return s.requestsText(ctx, req.Member)
-	case "取消", "撤回", "cancel":
-		return s.cancelRequest(ctx, req.Member, req.Args[1:], duty.RequestSwap)
-	case "帮助", "help":
-		return swapUsage, nil
-	}
-	return s.createSwap(ctx, req.Member, req.Args)
+	return s.requestCommand(ctx, req, duty.RequestSwap, swapUsage, s.createSwap)
 }
 
 // cmdLeaveRequest is 请假 without 登记: an officer's or leader's request.
 func (s *Service) cmdLeaveRequest(ctx context.Context, req Request) (string, error) {
+	return s.requestCommand(ctx, req, duty.RequestLeave, leaveUsage, s.createLeave)
+}
+
+// requestCommand is what 换班 and 请假 share: alone or with 帮助 it is usage,
+// 记录 lists the member's requests, 取消 withdraws one of kind, and anything
+// else is a new request, made by create.
+func (s *Service) requestCommand(ctx context.Context, req Request, kind, usage string,
+	create func(ctx context.Context, m roster.Member, args []string) (string, error)) (string, error) {
 	if len(req.Args) == 0 {
-		return leaveUsage, nil
+		return usage, nil
 	}
 	switch strings.ToLower(req.Args[0]) {
 	case "记录", "list", "log":
 		return s.requestsText(ctx, req.Member)
 	case "取消", "撤回", "cancel":
-		return s.cancelRequest(ctx, req.Member, req.Args[1:], duty.RequestLeave)
+		return s.cancelRequest(ctx, req.Member, req.Args[1:], kind)
 	case "帮助", "help":
-		return leaveUsage, nil
+		return usage, nil
 	}
-	return s.createLeave(ctx, req.Member, req.Args)
+	return create(ctx, req.Member, req.Args)
 }
 
 func (s *Service) cmdConsent(ctx context.Context, req Request) (string, error) {

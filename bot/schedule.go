@@ -334,17 +334,13 @@ func (s *Service) shift(name string) (roster.ShiftTemplate, error) {
 	return t, nil
 }
 
-// resolve finds each named member, turning lookup failures into replies.
+// resolve finds each named member, turning lookup failures into replies;
+// a member no longer active cannot be put on the roster.
 func resolve(ms []roster.Member, queries []string) ([]roster.Member, error) {
 	var out []roster.Member
 	for _, q := range queries {
-		m, err := roster.ResolveMember(ms, q)
-		var amb *roster.AmbiguousError
-		var unk *roster.UnknownMemberError
-		switch {
-		case errors.As(err, &amb), errors.As(err, &unk):
-			return nil, &UserError{Msg: err.Error()}
-		case err != nil:
+		m, err := resolveMember(ms, q)
+		if err != nil {
 			return nil, err
 		}
 		if !m.Active {
@@ -353,6 +349,21 @@ func resolve(ms []roster.Member, queries []string) ([]roster.Member, error) {
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// resolveMember finds the member q names; an unknown or ambiguous name is
+// a reply saying so.
+func resolveMember(ms []roster.Member, q string) (roster.Member, error) {
+	m, err := roster.ResolveMember(ms, q)
+	var amb *roster.AmbiguousError
+	var unk *roster.UnknownMemberError
+	switch {
+	case errors.As(err, &amb), errors.As(err, &unk):
+		return roster.Member{}, &UserError{Msg: err.Error()}
+	case err != nil:
+		return roster.Member{}, err
+	}
+	return m, nil
 }
 
 // conflictsText checks duty days from..to and lists what is wrong.

@@ -107,13 +107,8 @@ func (s *Service) cmdSpotCheck(ctx context.Context, req Request) (string, error)
 		targets = onDuty
 	} else {
 		for _, q := range args {
-			m, err := roster.ResolveMember(members, q)
-			var amb *roster.AmbiguousError
-			var unk *roster.UnknownMemberError
-			switch {
-			case errors.As(err, &amb), errors.As(err, &unk):
-				return "", &UserError{Msg: err.Error()}
-			case err != nil:
+			m, err := resolveMember(members, q)
+			if err != nil {
 				return "", err
 			}
 			o, ok := spotFindOfficer(onDuty, m.UserID)
@@ -631,21 +626,7 @@ func (s *Service) spotCheckLog(ctx context.Context, args []string) (string, erro
 	}
 	head := fmt.Sprintf("查岗记录（%s）：共 %d 次，在岗 %d，脱岗 %d，待应答 %d。", span, len(checks), answered, missed, pending)
 	// Keep the newest lines that fit in one WeCom text.
-	size := len(head)
-	first := len(lines)
-	for first > 0 && size+1+len(lines[first-1]) <= spotMaxText-120 {
-		first--
-		size += 1 + len(lines[first])
-	}
-	var b strings.Builder
-	b.WriteString(head)
-	if first > 0 {
-		fmt.Fprintf(&b, "\n（较早的 %d 条未显示，请缩小日期范围。）", first)
-	}
-	for _, l := range lines[first:] {
-		b.WriteString("\n" + l)
-	}
-	return b.String(), nil
+	return fitNewest(head, lines, spotMaxText, "（较早的 %d 条未显示，请缩小日期范围。）"), nil
 }
 
 // spotSentAt is when a check went out (its creation when the card is not

@@ -28,21 +28,13 @@ func (s *SQLStore) AddCheckin(ctx context.Context, c Checkin) (Checkin, bool, er
 		if c.HasLocation {
 			lat, lng, dist = c.Latitude, c.Longitude, c.Distance
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO duty_checkins
+		var err error
+		out, added, err = casThenRead(ctx, tx, scanCheckin, `INSERT INTO duty_checkins
 (duty_date, shift, userid, role, checked_in_at, status, minutes_late, via, latitude, longitude, distance_m, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (duty_date, shift, userid) DO NOTHING`,
-			dateText(c.Date), c.Shift, c.UserID, string(c.Role), roster.TimeText(c.At), c.Status, c.MinutesLate, c.Via,
-			lat, lng, dist, roster.TimeText(now))
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		added = n == 1
-		out, err = scanCheckin(tx.QueryRowContext(ctx, `SELECT `+checkinColumns+` FROM duty_checkins
-WHERE duty_date = ? AND shift = ? AND userid = ?`, dateText(c.Date), c.Shift, c.UserID))
+			[]any{dateText(c.Date), c.Shift, c.UserID, string(c.Role), roster.TimeText(c.At), c.Status, c.MinutesLate, c.Via,
+				lat, lng, dist, roster.TimeText(now)},
+			`SELECT `+checkinColumns+` FROM duty_checkins WHERE duty_date = ? AND shift = ? AND userid = ?`, dateText(c.Date), c.Shift, c.UserID)
 		return err
 	})
 	if err != nil {
@@ -53,11 +45,8 @@ WHERE duty_date = ? AND shift = ? AND userid = ?`, dateText(c.Date), c.Shift, c.
 
 // Checkin returns a member's check-in for a slot.
 func (s *SQLStore) Checkin(ctx context.Context, d roster.Date, shift, userID string) (Checkin, error) {
-	c, err := scanCheckin(s.db.Reader().QueryRowContext(ctx, `SELECT `+checkinColumns+` FROM duty_checkins
-WHERE duty_date = ? AND shift = ? AND userid = ?`, dateText(d), shift, userID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Checkin{}, fmt.Errorf("check-in %s/%s/%s: %w", d, shift, userID, ErrNotFound)
-	}
+	c, err := queryOne(ctx, s.db.Reader(), scanCheckin, `SELECT `+checkinColumns+` FROM duty_checkins
+WHERE duty_date = ? AND shift = ? AND userid = ?`, dateText(d), shift, userID)
 	if err != nil {
 		return Checkin{}, fmt.Errorf("check-in %s/%s/%s: %w", d, shift, userID, err)
 	}
@@ -84,20 +73,7 @@ func (s *SQLStore) Checkins(ctx context.Context, from, to roster.Date) ([]Checki
 }
 
 func (s *SQLStore) queryCheckins(ctx context.Context, where string, args ...any) ([]Checkin, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+checkinColumns+` FROM duty_checkins `+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Checkin
-	for rows.Next() {
-		c, err := scanCheckin(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db.Reader(), scanCheckin, `SELECT `+checkinColumns+` FROM duty_checkins `+where, args...)
 }
 
 // CheckOut fills in the check-out of a check-in not yet checked out.
@@ -108,20 +84,10 @@ func (s *SQLStore) CheckOut(ctx context.Context, id int64, at time.Time, status 
 	var out Checkin
 	var done bool
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE duty_checkins SET checked_out_at = ?, checkout_status = ?, minutes_early = ?
-WHERE id = ? AND checked_out_at IS NULL`, roster.TimeText(at), status, minutesEarly, id)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		done = n == 1
-		out, err = scanCheckin(tx.QueryRowContext(ctx, `SELECT `+checkinColumns+` FROM duty_checkins WHERE id = ?`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
+		var err error
+		out, done, err = casThenRead(ctx, tx, scanCheckin, `UPDATE duty_checkins SET checked_out_at = ?, checkout_status = ?, minutes_early = ?
+WHERE id = ? AND checked_out_at IS NULL`, []any{roster.TimeText(at), status, minutesEarly, id},
+			`SELECT `+checkinColumns+` FROM duty_checkins WHERE id = ?`, id)
 		return err
 	})
 	if err != nil {
@@ -143,18 +109,13 @@ func scanCheckin(r rowScanner) (Checkin, error) {
 	if lat.Valid && lng.Valid {
 		c.HasLocation, c.Latitude, c.Longitude, c.Distance = true, lat.Float64, lng.Float64, dist.Float64
 	}
-	var err error
-	if c.Date, err = parseDateText(date); err != nil {
-		return Checkin{}, err
-	}
-	if c.At, err = roster.ParseTimeText(at); err != nil {
-		return Checkin{}, err
-	}
-	if c.CheckedOutAt, err = parseNullTime(out); err != nil {
-		return Checkin{}, err
-	}
-	if c.CreatedAt, err = roster.ParseTimeText(created); err != nil {
-		return Checkin{}, err
+	var p textFields
+	p.date(&c.Date, date)
+	p.time(&c.At, at)
+	p.nullTime(&c.CheckedOutAt, out)
+	p.time(&c.CreatedAt, created)
+	if p.err != nil {
+		return Checkin{}, p.err
 	}
 	return c, nil
 }
@@ -185,19 +146,12 @@ func (s *SQLStore) AddAbsence(ctx context.Context, a Absence) (Absence, bool, er
 				return ErrCheckedIn
 			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO duty_absences (kind, duty_date, shift, userid, detected_at, escalation_id)
+		var err error
+		out, added, err = casThenRead(ctx, tx, scanAbsence, `INSERT INTO duty_absences (kind, duty_date, shift, userid, detected_at, escalation_id)
 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, duty_date, shift, userid) DO NOTHING`,
-			a.Kind, dateText(a.Date), a.Shift, a.UserID, roster.TimeText(a.DetectedAt), a.EscalationID)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		added = n == 1
-		out, err = scanAbsence(tx.QueryRowContext(ctx, `SELECT `+absenceColumns+` FROM duty_absences
-WHERE kind = ? AND duty_date = ? AND shift = ? AND userid = ?`, a.Kind, dateText(a.Date), a.Shift, a.UserID))
+			[]any{a.Kind, dateText(a.Date), a.Shift, a.UserID, roster.TimeText(a.DetectedAt), a.EscalationID},
+			`SELECT `+absenceColumns+` FROM duty_absences WHERE kind = ? AND duty_date = ? AND shift = ? AND userid = ?`,
+			a.Kind, dateText(a.Date), a.Shift, a.UserID)
 		return err
 	})
 	if errors.Is(err, ErrCheckedIn) {
@@ -211,11 +165,8 @@ WHERE kind = ? AND duty_date = ? AND shift = ? AND userid = ?`, a.Kind, dateText
 
 // Absence returns one absence.
 func (s *SQLStore) Absence(ctx context.Context, kind string, d roster.Date, shift, userID string) (Absence, error) {
-	a, err := scanAbsence(s.db.Reader().QueryRowContext(ctx, `SELECT `+absenceColumns+` FROM duty_absences
-WHERE kind = ? AND duty_date = ? AND shift = ? AND userid = ?`, kind, dateText(d), shift, userID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Absence{}, fmt.Errorf("absence %s %s/%s/%s: %w", kind, d, shift, userID, ErrNotFound)
-	}
+	a, err := queryOne(ctx, s.db.Reader(), scanAbsence, `SELECT `+absenceColumns+` FROM duty_absences
+WHERE kind = ? AND duty_date = ? AND shift = ? AND userid = ?`, kind, dateText(d), shift, userID)
 	if err != nil {
 		return Absence{}, fmt.Errorf("absence %s %s/%s/%s: %w", kind, d, shift, userID, err)
 	}
@@ -225,15 +176,7 @@ WHERE kind = ? AND duty_date = ? AND shift = ? AND userid = ?`, kind, dateText(d
 // SetAbsenceEscalation notes the alert raised for an absence.
 func (s *SQLStore) SetAbsenceEscalation(ctx context.Context, id int64, escalationID string) error {
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE duty_absences SET escalation_id = ? WHERE id = ?`, escalationID, id)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err == nil && n == 0 {
-			err = ErrNotFound
-		}
-		return err
+		return updateOne(ctx, tx, `UPDATE duty_absences SET escalation_id = ? WHERE id = ?`, escalationID, id)
 	})
 	if err != nil {
 		return fmt.Errorf("note escalation of absence #%d: %w", id, err)
@@ -246,20 +189,10 @@ func (s *SQLStore) ResolveAbsence(ctx context.Context, id int64, at time.Time, r
 	var out Absence
 	var done bool
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE duty_absences SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL`,
-			roster.TimeText(at), resolution, id)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		done = n == 1
-		out, err = scanAbsence(tx.QueryRowContext(ctx, `SELECT `+absenceColumns+` FROM duty_absences WHERE id = ?`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
+		var err error
+		out, done, err = casThenRead(ctx, tx, scanAbsence,
+			`UPDATE duty_absences SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL`, []any{roster.TimeText(at), resolution, id},
+			`SELECT `+absenceColumns+` FROM duty_absences WHERE id = ?`, id)
 		return err
 	})
 	if err != nil {
@@ -270,21 +203,12 @@ func (s *SQLStore) ResolveAbsence(ctx context.Context, id int64, at time.Time, r
 
 // Absences lists the absences of duty days from..to.
 func (s *SQLStore) Absences(ctx context.Context, from, to roster.Date) ([]Absence, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+absenceColumns+` FROM duty_absences
+	out, err := queryAll(ctx, s.db.Reader(), scanAbsence, `SELECT `+absenceColumns+` FROM duty_absences
 WHERE duty_date BETWEEN ? AND ? ORDER BY duty_date, shift, detected_at, id`, dateText(from), dateText(to))
 	if err != nil {
 		return nil, fmt.Errorf("absences %s..%s: %w", from, to, err)
 	}
-	defer rows.Close()
-	var out []Absence
-	for rows.Next() {
-		a, err := scanAbsence(rows)
-		if err != nil {
-			return nil, fmt.Errorf("absences %s..%s: %w", from, to, err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func scanAbsence(r rowScanner) (Absence, error) {
@@ -294,15 +218,12 @@ func scanAbsence(r rowScanner) (Absence, error) {
 	if err := r.Scan(&a.ID, &a.Kind, &date, &a.Shift, &a.UserID, &detected, &a.EscalationID, &resolved, &a.Resolution); err != nil {
 		return Absence{}, err
 	}
-	var err error
-	if a.Date, err = parseDateText(date); err != nil {
-		return Absence{}, err
-	}
-	if a.DetectedAt, err = roster.ParseTimeText(detected); err != nil {
-		return Absence{}, err
-	}
-	if a.ResolvedAt, err = parseNullTime(resolved); err != nil {
-		return Absence{}, err
+	var p textFields
+	p.date(&a.Date, date)
+	p.time(&a.DetectedAt, detected)
+	p.nullTime(&a.ResolvedAt, resolved)
+	if p.err != nil {
+		return Absence{}, p.err
 	}
 	return a, nil
 }
@@ -366,11 +287,11 @@ func (s *SQLStore) TakeCheckinWait(ctx context.Context, userID string) (CheckinW
 		if err != nil {
 			return err
 		}
-		if w.Date, err = parseDateText(date); err != nil {
-			return err
-		}
-		if w.AskedAt, err = roster.ParseTimeText(asked); err != nil {
-			return err
+		var p textFields
+		p.date(&w.Date, date)
+		p.time(&w.AskedAt, asked)
+		if p.err != nil {
+			return p.err
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM duty_checkin_waits WHERE userid = ?`, userID)
 		return err

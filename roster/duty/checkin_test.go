@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,18 +14,7 @@ import (
 
 func newCheckinStore(t *testing.T) (*duty.SQLStore, *clock.Fake) {
 	t.Helper()
-	ctx := context.Background()
-	clk := clock.NewFake(time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC))
-	db, err := roster.OpenSQLite(ctx, filepath.Join(t.TempDir(), "x.db"), clk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	for _, id := range []string{"zhangsan", "lisi"} {
-		if err := db.UpsertMember(ctx, roster.Member{UserID: id, Name: id, Roles: []roster.Role{roster.RoleOfficer}, Active: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db, clk := openTestDB(t, time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), officers("zhangsan", "lisi")...)
 	return duty.NewSQLStore(db, clk), clk
 }
 

@@ -3,7 +3,6 @@ package duty
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -52,10 +51,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?) ON CONFLICT (key) DO NOTHING`,
 
 // Deadline returns the deadline with key.
 func (s *SQLStore) Deadline(ctx context.Context, key string) (Deadline, error) {
-	d, err := scanDeadline(s.db.Reader().QueryRowContext(ctx, `SELECT `+deadlineColumns+` FROM duty_deadlines WHERE key = ?`, key))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Deadline{}, fmt.Errorf("duty deadline %s: %w", key, ErrNotFound)
-	}
+	d, err := queryOne(ctx, s.db.Reader(), scanDeadline, `SELECT `+deadlineColumns+` FROM duty_deadlines WHERE key = ?`, key)
 	if err != nil {
 		return Deadline{}, fmt.Errorf("duty deadline %s: %w", key, err)
 	}
@@ -64,20 +60,11 @@ func (s *SQLStore) Deadline(ctx context.Context, key string) (Deadline, error) {
 
 // OpenDeadlines lists the open deadlines, soonest first.
 func (s *SQLStore) OpenDeadlines(ctx context.Context) ([]Deadline, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+deadlineColumns+` FROM duty_deadlines WHERE status = 'open' ORDER BY due_at, id`)
+	out, err := queryAll(ctx, s.db.Reader(), scanDeadline, `SELECT `+deadlineColumns+` FROM duty_deadlines WHERE status = 'open' ORDER BY due_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("open duty deadlines: %w", err)
 	}
-	defer rows.Close()
-	var out []Deadline
-	for rows.Next() {
-		d, err := scanDeadline(rows)
-		if err != nil {
-			return nil, fmt.Errorf("open duty deadlines: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CloseDeadline is a compare-and-set from open to status.
@@ -87,13 +74,9 @@ func (s *SQLStore) CloseDeadline(ctx context.Context, key, status, note string) 
 	}
 	var closed bool
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE duty_deadlines SET status = ?, note = ?, closed_at = ? WHERE key = ? AND status = 'open'`,
-			status, note, roster.TimeText(s.now()), key)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		closed = n == 1
+		var err error
+		closed, err = oneRow(tx.ExecContext(ctx, `UPDATE duty_deadlines SET status = ?, note = ?, closed_at = ? WHERE key = ? AND status = 'open'`,
+			status, note, roster.TimeText(s.now()), key))
 		return err
 	})
 	if err != nil {
@@ -102,8 +85,6 @@ func (s *SQLStore) CloseDeadline(ctx context.Context, key, status, note string) 
 	return closed, nil
 }
 
-type rowScanner interface{ Scan(dest ...any) error }
-
 func scanDeadline(r rowScanner) (Deadline, error) {
 	var d Deadline
 	var date, due, created string
@@ -111,18 +92,13 @@ func scanDeadline(r rowScanner) (Deadline, error) {
 	if err := r.Scan(&d.ID, &d.Key, &d.Kind, &date, &d.Shift, &d.UserID, &d.Ref, &due, &d.Status, &d.Note, &created, &closed); err != nil {
 		return Deadline{}, err
 	}
-	var err error
-	if d.Date, err = parseDateText(date); err != nil {
-		return Deadline{}, err
-	}
-	if d.DueAt, err = roster.ParseTimeText(due); err != nil {
-		return Deadline{}, err
-	}
-	if d.CreatedAt, err = roster.ParseTimeText(created); err != nil {
-		return Deadline{}, err
-	}
-	if d.ClosedAt, err = parseNullTime(closed); err != nil {
-		return Deadline{}, err
+	var p textFields
+	p.date(&d.Date, date)
+	p.time(&d.DueAt, due)
+	p.time(&d.CreatedAt, created)
+	p.nullTime(&d.ClosedAt, closed)
+	if p.err != nil {
+		return Deadline{}, p.err
 	}
 	return d, nil
 }

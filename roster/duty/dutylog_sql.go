@@ -80,12 +80,22 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	return e, nil
 }
 
+// insertNote writes note, when it has content, as a system entry at now
+// inside tx: the record a closing or a handover leaves in the log.
+func insertNote(ctx context.Context, tx *sql.Tx, note LogEntry, now time.Time) error {
+	if note.Content == "" {
+		return nil
+	}
+	note.Kind, note.Pending, note.Corrects = LogSystem, false, 0
+	if _, err := insertLogEntry(ctx, tx, note, now); err != nil {
+		return fmt.Errorf("note: %w", err)
+	}
+	return nil
+}
+
 // LogEntry returns one entry.
 func (s *SQLStore) LogEntry(ctx context.Context, id int64) (LogEntry, error) {
-	e, err := scanLogEntry(s.db.Reader().QueryRowContext(ctx, `SELECT `+logColumns+` FROM duty_log l WHERE l.id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return LogEntry{}, fmt.Errorf("duty log entry #%d: %w", id, ErrNotFound)
-	}
+	e, err := queryOne(ctx, s.db.Reader(), scanLogEntry, `SELECT `+logColumns+` FROM duty_log l WHERE l.id = ?`, id)
 	if err != nil {
 		return LogEntry{}, fmt.Errorf("duty log entry #%d: %w", id, err)
 	}
@@ -100,10 +110,7 @@ func (s *SQLStore) CloseLogItem(ctx context.Context, id int64, by, result string
 	}
 	var out LogEntry
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		e, err := scanLogEntry(tx.QueryRowContext(ctx, `SELECT `+logColumns+` FROM duty_log l WHERE l.id = ?`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
+		e, err := queryOne(ctx, tx, scanLogEntry, `SELECT `+logColumns+` FROM duty_log l WHERE l.id = ?`, id)
 		if err != nil {
 			return err
 		}
@@ -124,13 +131,7 @@ func (s *SQLStore) CloseLogItem(ctx context.Context, id int64, by, result string
 			return errors.Join(err, ErrAlreadyClosed)
 		}
 		out.ClosedAt, out.ClosedBy, out.Result = now, by, strings.TrimSpace(result)
-		if note.Content != "" {
-			note.Kind, note.Pending, note.Corrects = LogSystem, false, 0
-			if _, err := insertLogEntry(ctx, tx, note, now); err != nil {
-				return fmt.Errorf("note: %w", err)
-			}
-		}
-		return nil
+		return insertNote(ctx, tx, note, now)
 	})
 	switch {
 	case errors.Is(err, ErrNotPending), errors.Is(err, ErrAlreadyClosed):
@@ -169,20 +170,8 @@ func (s *SQLStore) Corrections(ctx context.Context, id int64) ([]LogEntry, error
 }
 
 func (s *SQLStore) queryLog(ctx context.Context, what, query string, args ...any) ([]LogEntry, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, query, args...)
+	out, err := queryAll(ctx, s.db.Reader(), scanLogEntry, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []LogEntry
-	for rows.Next() {
-		e, err := scanLogEntry(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
@@ -198,18 +187,13 @@ func scanLogEntry(r rowScanner) (LogEntry, error) {
 		return LogEntry{}, err
 	}
 	e.Corrects = corrects.Int64
-	var err error
-	if e.Date, err = parseDateText(date); err != nil {
-		return LogEntry{}, err
-	}
-	if e.HeldDate, err = parseDateText(held); err != nil {
-		return LogEntry{}, err
-	}
-	if e.At, err = roster.ParseTimeText(at); err != nil {
-		return LogEntry{}, err
-	}
-	if e.ClosedAt, err = parseNullTime(closed); err != nil {
-		return LogEntry{}, err
+	var p textFields
+	p.date(&e.Date, date)
+	p.date(&e.HeldDate, held)
+	p.time(&e.At, at)
+	p.nullTime(&e.ClosedAt, closed)
+	if p.err != nil {
+		return LogEntry{}, p.err
 	}
 	return e, nil
 }

@@ -3,7 +3,6 @@ package duty_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,12 +15,7 @@ import (
 // 2026-12-02.
 func logTestStore(t *testing.T) (*duty.SQLStore, *clock.Fake) {
 	t.Helper()
-	clk := clock.NewFake(time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC))
-	db, err := roster.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "x.db"), clk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, clk := openTestDB(t, time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC))
 	return duty.NewSQLStore(db, clk), clk
 }
 

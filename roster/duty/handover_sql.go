@@ -28,16 +28,13 @@ func (s *SQLStore) CreateHandover(ctx context.Context, h Handover, items []int64
 	}
 	var out Handover
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		existing, err := scanHandover(tx.QueryRowContext(ctx, `SELECT `+handoverColumns+` FROM duty_handovers WHERE out_date = ? AND out_shift = ?`,
-			dateText(h.Out.Date), h.Out.Shift))
+		existing, err := loadHandover(ctx, tx, `SELECT `+handoverColumns+` FROM duty_handovers WHERE out_date = ? AND out_shift = ?`,
+			dateText(h.Out.Date), h.Out.Shift)
 		if err == nil {
-			if existing.Signatures, err = handoverSignatures(ctx, tx, existing.ID); err != nil {
-				return err
-			}
 			out = existing
 			return ErrHandoverExists
 		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		if !errors.Is(err, ErrNotFound) {
 			return err
 		}
 		now := s.now()
@@ -62,11 +59,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				return fmt.Errorf("item #%d: %w", id, err)
 			}
 		}
-		if note.Content != "" {
-			note.Kind, note.Pending, note.Corrects = LogSystem, false, 0
-			if _, err := insertLogEntry(ctx, tx, note, now); err != nil {
-				return fmt.Errorf("note: %w", err)
-			}
+		if err := insertNote(ctx, tx, note, now); err != nil {
+			return err
 		}
 		out = h
 		return nil
@@ -92,16 +86,22 @@ func (s *SQLStore) HandoverOf(ctx context.Context, out roster.Slot) (Handover, e
 }
 
 func (s *SQLStore) readHandover(ctx context.Context, what, query string, args ...any) (Handover, error) {
-	db := s.db.Reader()
-	h, err := scanHandover(db.QueryRowContext(ctx, query, args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Handover{}, fmt.Errorf("%s: %w", what, ErrNotFound)
-	}
+	h, err := loadHandover(ctx, s.db.Reader(), query, args...)
 	if err != nil {
 		return Handover{}, fmt.Errorf("%s: %w", what, err)
 	}
-	if h.Signatures, err = handoverSignatures(ctx, db, h.ID); err != nil {
-		return Handover{}, fmt.Errorf("%s: %w", what, err)
+	return h, nil
+}
+
+// loadHandover reads the handover query selects with its signatures; no
+// handover is ErrNotFound.
+func loadHandover(ctx context.Context, q querier, query string, args ...any) (Handover, error) {
+	h, err := queryOne(ctx, q, scanHandover, query, args...)
+	if err != nil {
+		return Handover{}, err
+	}
+	if h.Signatures, err = handoverSignatures(ctx, q, h.ID); err != nil {
+		return Handover{}, err
 	}
 	return h, nil
 }
@@ -122,21 +122,9 @@ func (s *SQLStore) HandoversTo(ctx context.Context, in roster.Slot) ([]Handover,
 
 func (s *SQLStore) listHandovers(ctx context.Context, what, query string, args ...any) ([]Handover, error) {
 	db := s.db.Reader()
-	rows, err := db.QueryContext(ctx, query, args...)
+	// The rows are closed before the signatures are read.
+	out, err := queryAll(ctx, db, scanHandover, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	var out []Handover
-	for rows.Next() {
-		h, err := scanHandover(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	for i := range out {
@@ -156,14 +144,8 @@ func (s *SQLStore) ConfirmHandover(ctx context.Context, id int64, userID string,
 	var c Confirmation
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		c = Confirmation{}
-		h, err := scanHandover(tx.QueryRowContext(ctx, `SELECT `+handoverColumns+` FROM duty_handovers WHERE id = ?`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
+		h, err := loadHandover(ctx, tx, `SELECT `+handoverColumns+` FROM duty_handovers WHERE id = ?`, id)
 		if err != nil {
-			return err
-		}
-		if h.Signatures, err = handoverSignatures(ctx, tx, id); err != nil {
 			return err
 		}
 		if _, ok := h.SignedIn(userID); ok {
@@ -188,11 +170,8 @@ func (s *SQLStore) ConfirmHandover(ctx context.Context, id int64, userID string,
 		if c.Carried, err = carryItems(ctx, tx, h); err != nil {
 			return fmt.Errorf("carry pending items: %w", err)
 		}
-		if note.Content != "" {
-			note.Kind, note.Pending, note.Corrects = LogSystem, false, 0
-			if _, err := insertLogEntry(ctx, tx, note, now); err != nil {
-				return fmt.Errorf("note: %w", err)
-			}
+		if err := insertNote(ctx, tx, note, now); err != nil {
+			return err
 		}
 		c.Handover = h
 		return nil
@@ -209,24 +188,12 @@ func carryItems(ctx context.Context, tx *sql.Tx, h Handover) ([]int64, error) {
 	if h.In.Date.IsZero() {
 		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM duty_log WHERE pending AND closed_at IS NULL
+	// The rows are closed before the items are moved.
+	ids, err := queryAll(ctx, tx, scanID, `SELECT id FROM duty_log WHERE pending AND closed_at IS NULL
 AND NOT (held_date = ? AND held_shift = ?)
 AND (id IN (SELECT log_id FROM duty_handover_items WHERE handover_id = ?) OR (held_date = ? AND held_shift = ?))
 ORDER BY id`, dateText(h.In.Date), h.In.Shift, h.ID, dateText(h.Out.Date), h.Out.Shift)
 	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for _, id := range ids {
@@ -242,13 +209,9 @@ ORDER BY id`, dateText(h.In.Date), h.In.Shift, h.ID, dateText(h.Out.Date), h.Out
 func (s *SQLStore) MarkHandoverEscalated(ctx context.Context, id int64) (bool, error) {
 	var marked bool
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE duty_handovers SET status = ?, escalated_at = ? WHERE id = ? AND status = ?`,
-			HandoverEscalated, roster.TimeText(s.now()), id, HandoverPending)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		marked = n == 1
+		var err error
+		marked, err = oneRow(tx.ExecContext(ctx, `UPDATE duty_handovers SET status = ?, escalated_at = ? WHERE id = ? AND status = ?`,
+			HandoverEscalated, roster.TimeText(s.now()), id, HandoverPending))
 		return err
 	})
 	if err != nil {
@@ -257,30 +220,27 @@ func (s *SQLStore) MarkHandoverEscalated(ctx context.Context, id int64) (bool, e
 	return marked, nil
 }
 
-// queryer is a *sql.DB or a *sql.Tx.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-func handoverSignatures(ctx context.Context, q queryer, id int64) ([]Signature, error) {
-	rows, err := q.QueryContext(ctx, `SELECT userid, role, at FROM duty_handover_signatures WHERE handover_id = ? ORDER BY at, role DESC, userid`, id)
+func handoverSignatures(ctx context.Context, q querier, id int64) ([]Signature, error) {
+	out, err := queryAll(ctx, q, scanSignature,
+		`SELECT userid, role, at FROM duty_handover_signatures WHERE handover_id = ? ORDER BY at, role DESC, userid`, id)
 	if err != nil {
 		return nil, fmt.Errorf("signatures of handover #%d: %w", id, err)
 	}
-	defer rows.Close()
-	var out []Signature
-	for rows.Next() {
-		var sig Signature
-		var at string
-		if err := rows.Scan(&sig.UserID, &sig.Role, &at); err != nil {
-			return nil, fmt.Errorf("signatures of handover #%d: %w", id, err)
-		}
-		if sig.At, err = roster.ParseTimeText(at); err != nil {
-			return nil, fmt.Errorf("signatures of handover #%d: %w", id, err)
-		}
-		out = append(out, sig)
+	return out, nil
+}
+
+func scanSignature(r rowScanner) (Signature, error) {
+	var sig Signature
+	var at string
+	if err := r.Scan(&sig.UserID, &sig.Role, &at); err != nil {
+		return Signature{}, err
 	}
-	return out, rows.Err()
+	var p textFields
+	p.time(&sig.At, at)
+	if p.err != nil {
+		return Signature{}, p.err
+	}
+	return sig, nil
 }
 
 func scanHandover(r rowScanner) (Handover, error) {
@@ -294,21 +254,14 @@ func scanHandover(r rowScanner) (Handover, error) {
 	if to != "" {
 		h.To = strings.Split(to, ",")
 	}
-	var err error
-	if h.Out.Date, err = parseDateText(outDate); err != nil {
-		return Handover{}, err
-	}
-	if h.In.Date, err = parseDateText(inDate); err != nil {
-		return Handover{}, err
-	}
-	if h.HandedAt, err = roster.ParseTimeText(handed); err != nil {
-		return Handover{}, err
-	}
-	if h.ConfirmedAt, err = parseNullTime(confirmed); err != nil {
-		return Handover{}, err
-	}
-	if h.EscalatedAt, err = parseNullTime(escalated); err != nil {
-		return Handover{}, err
+	var p textFields
+	p.date(&h.Out.Date, outDate)
+	p.date(&h.In.Date, inDate)
+	p.time(&h.HandedAt, handed)
+	p.nullTime(&h.ConfirmedAt, confirmed)
+	p.nullTime(&h.EscalatedAt, escalated)
+	if p.err != nil {
+		return Handover{}, p.err
 	}
 	return h, nil
 }

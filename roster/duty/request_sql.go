@@ -16,12 +16,6 @@ var _ RequestStore = (*SQLStore)(nil)
 const requestColumns = `id, kind, requester, counterpart, duty_date, shift, role, from_date, to_date, reason, status,
 needs_admin, expires_at, consent_at, decided_by, decided_at, decision_note, leave_id, created_at`
 
-// querier is what reading a request needs: the read pool or a write
-// transaction.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // AddRequest stores a new request and its "created" event in one
 // transaction.
 func (s *SQLStore) AddRequest(ctx context.Context, r Request) (Request, error) {
@@ -97,20 +91,8 @@ func (s *SQLStore) Requests(ctx context.Context, f RequestFilter) ([]Request, er
 	}
 	q += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := s.db.Reader().QueryContext(ctx, q, args...)
+	out, err := queryAll(ctx, s.db.Reader(), scanRequest, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list requests: %w", err)
-	}
-	defer rows.Close()
-	var out []Request
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list requests: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
 	return out, nil
@@ -118,25 +100,26 @@ func (s *SQLStore) Requests(ctx context.Context, f RequestFilter) ([]Request, er
 
 // RequestEvents lists a request's steps, oldest first.
 func (s *SQLStore) RequestEvents(ctx context.Context, id int64) ([]RequestEvent, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, request_id, at, actor, action, note
+	out, err := queryAll(ctx, s.db.Reader(), scanRequestEvent, `SELECT id, request_id, at, actor, action, note
 FROM duty_request_events WHERE request_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("request #%d events: %w", id, err)
 	}
-	defer rows.Close()
-	var out []RequestEvent
-	for rows.Next() {
-		var e RequestEvent
-		var at string
-		if err := rows.Scan(&e.ID, &e.RequestID, &at, &e.Actor, &e.Action, &e.Note); err != nil {
-			return nil, fmt.Errorf("request #%d events: %w", id, err)
-		}
-		if e.At, err = roster.ParseTimeText(at); err != nil {
-			return nil, fmt.Errorf("request #%d events: %w", id, err)
-		}
-		out = append(out, e)
+	return out, nil
+}
+
+func scanRequestEvent(r rowScanner) (RequestEvent, error) {
+	var e RequestEvent
+	var at string
+	if err := r.Scan(&e.ID, &e.RequestID, &at, &e.Actor, &e.Action, &e.Note); err != nil {
+		return RequestEvent{}, err
 	}
-	return out, rows.Err()
+	var p textFields
+	p.time(&e.At, at)
+	if p.err != nil {
+		return RequestEvent{}, p.err
+	}
+	return e, nil
 }
 
 // ConsentRequest records the counterpart's consent: awaiting consent →
@@ -294,15 +277,6 @@ WHERE id = ? AND status = ?`, to, actor, roster.TimeText(now), note, id, from)
 	return oneRow(res, err)
 }
 
-// oneRow reports whether an update changed exactly one row.
-func oneRow(res sql.Result, err error) (bool, error) {
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
-}
-
 func addRequestEvent(ctx context.Context, tx *sql.Tx, id int64, at time.Time, actor, action, note string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO duty_request_events (request_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)`,
 		id, roster.TimeText(at), actor, action, note)
@@ -325,31 +299,20 @@ func insertAudit(ctx context.Context, tx *sql.Tx, a roster.AuditEntry) error {
 
 // slotAssignments lists one slot's assignments inside tx.
 func slotAssignments(ctx context.Context, tx *sql.Tx, d roster.Date, shift string) ([]roster.Assignment, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT role, userid, source FROM assignments WHERE duty_date = ? AND shift = ?
-ORDER BY role, userid`, d.String(), shift)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []roster.Assignment
-	for rows.Next() {
+	return queryAll(ctx, tx, func(r rowScanner) (roster.Assignment, error) {
 		a := roster.Assignment{Date: d, Shift: shift}
 		var role string
-		if err := rows.Scan(&role, &a.UserID, &a.Source); err != nil {
-			return nil, err
+		if err := r.Scan(&role, &a.UserID, &a.Source); err != nil {
+			return roster.Assignment{}, err
 		}
 		a.Role = roster.Role(role)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		return a, nil
+	}, `SELECT role, userid, source FROM assignments WHERE duty_date = ? AND shift = ?
+ORDER BY role, userid`, d.String(), shift)
 }
 
 func loadRequest(ctx context.Context, q querier, id int64) (Request, error) {
-	r, err := scanRequest(q.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM duty_requests WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Request{}, ErrNotFound
-	}
-	return r, err
+	return queryOne(ctx, q, scanRequest, `SELECT `+requestColumns+` FROM duty_requests WHERE id = ?`, id)
 }
 
 func scanRequest(sc rowScanner) (Request, error) {
@@ -361,27 +324,16 @@ func scanRequest(sc rowScanner) (Request, error) {
 		return Request{}, err
 	}
 	r.Role = roster.Role(role)
-	var err error
-	if r.Date, err = parseDateText(date); err != nil {
-		return Request{}, err
-	}
-	if r.From, err = parseDateText(from); err != nil {
-		return Request{}, err
-	}
-	if r.To, err = parseDateText(to); err != nil {
-		return Request{}, err
-	}
-	if r.ExpiresAt, err = roster.ParseTimeText(expires); err != nil {
-		return Request{}, err
-	}
-	if r.ConsentAt, err = parseNullTime(consent); err != nil {
-		return Request{}, err
-	}
-	if r.DecidedAt, err = parseNullTime(decided); err != nil {
-		return Request{}, err
-	}
-	if r.CreatedAt, err = roster.ParseTimeText(created); err != nil {
-		return Request{}, err
+	var p textFields
+	p.date(&r.Date, date)
+	p.date(&r.From, from)
+	p.date(&r.To, to)
+	p.time(&r.ExpiresAt, expires)
+	p.nullTime(&r.ConsentAt, consent)
+	p.nullTime(&r.DecidedAt, decided)
+	p.time(&r.CreatedAt, created)
+	if p.err != nil {
+		return Request{}, p.err
 	}
 	return r, nil
 }

@@ -3,7 +3,6 @@ package duty_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -28,23 +27,12 @@ type requestFixture struct {
 func newRequestFixture(t *testing.T) *requestFixture {
 	t.Helper()
 	ctx := context.Background()
-	clk := clock.NewFake(time.Date(2026, 12, 20, 1, 0, 0, 0, time.UTC))
-	db, err := roster.OpenSQLite(ctx, filepath.Join(t.TempDir(), "x.db"), clk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	for _, m := range []roster.Member{
-		{UserID: "zhangsan", Name: "张三", Roles: []roster.Role{roster.RoleOfficer}, Active: true},
-		{UserID: "lisi", Name: "李四", Roles: []roster.Role{roster.RoleOfficer}, Active: true},
-		{UserID: "wangwu", Name: "王五", Roles: []roster.Role{roster.RoleLeader}, Active: true},
-	} {
-		if err := db.UpsertMember(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db, clk := openTestDB(t, time.Date(2026, 12, 20, 1, 0, 0, 0, time.UTC),
+		roster.Member{UserID: "zhangsan", Name: "张三", Roles: []roster.Role{roster.RoleOfficer}, Active: true},
+		roster.Member{UserID: "lisi", Name: "李四", Roles: []roster.Role{roster.RoleOfficer}, Active: true},
+		roster.Member{UserID: "wangwu", Name: "王五", Roles: []roster.Role{roster.RoleLeader}, Active: true})
 	day := roster.NewDate(2026, 12, 25)
-	err = db.ReplaceSlots(ctx, []roster.Slot{{Date: day, Shift: "白班"}}, []roster.Assignment{
+	err := db.ReplaceSlots(ctx, []roster.Slot{{Date: day, Shift: "白班"}}, []roster.Assignment{
 		{Date: day, Shift: "白班", Role: roster.RoleLeader, UserID: "wangwu"},
 		{Date: day, Shift: "白班", Role: roster.RoleOfficer, UserID: "zhangsan"},
 	}, roster.AuditEntry{Actor: "test", Action: "排班 设置"})

@@ -29,13 +29,13 @@ func (s *SQLStore) CreateSpotCheck(ctx context.Context, c SpotCheck) (SpotCheck,
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		created = false
 		if c.Trigger != "" {
-			old, err := scanSpotCheck(tx.QueryRowContext(ctx, `SELECT `+spotCheckColumns+` FROM spot_checks
-WHERE trigger_key = ? AND userid = ? ORDER BY id LIMIT 1`, c.Trigger, c.UserID))
+			old, err := queryOne(ctx, tx, scanSpotCheck, `SELECT `+spotCheckColumns+` FROM spot_checks
+WHERE trigger_key = ? AND userid = ? ORDER BY id LIMIT 1`, c.Trigger, c.UserID)
 			if err == nil {
 				c = old
 				return nil
 			}
-			if !errors.Is(err, sql.ErrNoRows) {
+			if !errors.Is(err, ErrNotFound) {
 				return err
 			}
 		}
@@ -61,10 +61,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
 
 // SpotCheck returns the check with id.
 func (s *SQLStore) SpotCheck(ctx context.Context, id int64) (SpotCheck, error) {
-	c, err := scanSpotCheck(s.db.Reader().QueryRowContext(ctx, `SELECT `+spotCheckColumns+` FROM spot_checks WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return SpotCheck{}, fmt.Errorf("spot check #%d: %w", id, ErrNotFound)
-	}
+	c, err := queryOne(ctx, s.db.Reader(), scanSpotCheck, `SELECT `+spotCheckColumns+` FROM spot_checks WHERE id = ?`, id)
 	if err != nil {
 		return SpotCheck{}, fmt.Errorf("spot check #%d: %w", id, err)
 	}
@@ -94,7 +91,7 @@ func (s *SQLStore) AnswerSpotCheck(ctx context.Context, id int64, via string, at
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		changed = false
 		var err error
-		if c, err = scanSpotCheck(tx.QueryRowContext(ctx, `SELECT `+spotCheckColumns+` FROM spot_checks WHERE id = ?`, id)); err != nil {
+		if c, err = queryOne(ctx, tx, scanSpotCheck, `SELECT `+spotCheckColumns+` FROM spot_checks WHERE id = ?`, id); err != nil {
 			return err
 		}
 		if !c.AnsweredAt.IsZero() || c.Status == SpotAnswered {
@@ -104,21 +101,14 @@ func (s *SQLStore) AnswerSpotCheck(ctx context.Context, id int64, via string, at
 		if at.After(c.DueAt) || c.Status == SpotMissed {
 			status = SpotMissed
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE spot_checks SET status = ?, answered_at = ?, answered_via = ?
-WHERE id = ? AND answered_at IS NULL AND status IN ('pending', 'missed')`, status, roster.TimeText(at), via, id)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
+		ok, err := oneRow(tx.ExecContext(ctx, `UPDATE spot_checks SET status = ?, answered_at = ?, answered_via = ?
+WHERE id = ? AND answered_at IS NULL AND status IN ('pending', 'missed')`, status, roster.TimeText(at), via, id))
+		if err != nil || !ok {
 			return err
 		}
 		c.Status, c.AnsweredAt, c.Via, changed = status, at.UTC(), via, true
 		return nil
 	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return SpotCheck{}, false, fmt.Errorf("answer spot check #%d: %w", id, ErrNotFound)
-	}
 	if err != nil {
 		return SpotCheck{}, false, fmt.Errorf("answer spot check #%d: %w", id, err)
 	}
@@ -130,22 +120,12 @@ func (s *SQLStore) MissSpotCheck(ctx context.Context, id int64) (SpotCheck, bool
 	var c SpotCheck
 	var changed bool
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		changed = false
-		res, err := tx.ExecContext(ctx, `UPDATE spot_checks SET status = 'missed' WHERE id = ? AND status = 'pending'`, id)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		changed = n == 1
-		c, err = scanSpotCheck(tx.QueryRowContext(ctx, `SELECT `+spotCheckColumns+` FROM spot_checks WHERE id = ?`, id))
+		var err error
+		c, changed, err = casThenRead(ctx, tx, scanSpotCheck,
+			`UPDATE spot_checks SET status = 'missed' WHERE id = ? AND status = 'pending'`, []any{id},
+			`SELECT `+spotCheckColumns+` FROM spot_checks WHERE id = ?`, id)
 		return err
 	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return SpotCheck{}, false, fmt.Errorf("mark spot check #%d missed: %w", id, ErrNotFound)
-	}
 	if err != nil {
 		return SpotCheck{}, false, fmt.Errorf("mark spot check #%d missed: %w", id, err)
 	}
@@ -155,17 +135,7 @@ func (s *SQLStore) MissSpotCheck(ctx context.Context, id int64) (SpotCheck, bool
 // SetSpotCheckEscalation records the escalation of a missed check.
 func (s *SQLStore) SetSpotCheckEscalation(ctx context.Context, id int64, escalationID string) error {
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE spot_checks SET escalation_id = ? WHERE id = ?`, escalationID, id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err == nil {
-				err = ErrNotFound
-			}
-			return err
-		}
-		return nil
+		return updateOne(ctx, tx, `UPDATE spot_checks SET escalation_id = ? WHERE id = ?`, escalationID, id)
 	})
 	if err != nil {
 		return fmt.Errorf("record escalation of spot check #%d: %w", id, err)
@@ -188,20 +158,8 @@ func (s *SQLStore) PendingSpotChecks(ctx context.Context, userID string, lateSin
 }
 
 func (s *SQLStore) querySpotChecks(ctx context.Context, what, where string, args ...any) ([]SpotCheck, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+spotCheckColumns+` FROM spot_checks WHERE `+where, args...)
+	out, err := queryAll(ctx, s.db.Reader(), scanSpotCheck, `SELECT `+spotCheckColumns+` FROM spot_checks WHERE `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []SpotCheck
-	for rows.Next() {
-		c, err := scanSpotCheck(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
@@ -215,21 +173,14 @@ func scanSpotCheck(r rowScanner) (SpotCheck, error) {
 		&c.Status, &answered, &c.Via, &c.EscalationID); err != nil {
 		return SpotCheck{}, err
 	}
-	var err error
-	if c.Date, err = parseDateText(date); err != nil {
-		return SpotCheck{}, err
-	}
-	if c.CreatedAt, err = roster.ParseTimeText(created); err != nil {
-		return SpotCheck{}, err
-	}
-	if c.SentAt, err = parseNullTime(sent); err != nil {
-		return SpotCheck{}, err
-	}
-	if c.DueAt, err = roster.ParseTimeText(due); err != nil {
-		return SpotCheck{}, err
-	}
-	if c.AnsweredAt, err = parseNullTime(answered); err != nil {
-		return SpotCheck{}, err
+	var p textFields
+	p.date(&c.Date, date)
+	p.time(&c.CreatedAt, created)
+	p.nullTime(&c.SentAt, sent)
+	p.time(&c.DueAt, due)
+	p.nullTime(&c.AnsweredAt, answered)
+	if p.err != nil {
+		return SpotCheck{}, p.err
 	}
 	return c, nil
 }

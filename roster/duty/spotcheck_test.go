@@ -3,7 +3,6 @@ package duty_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,18 +16,7 @@ var spotT0 = time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
 
 func newSpotStore(t *testing.T) (*duty.SQLStore, *clock.Fake) {
 	t.Helper()
-	ctx := context.Background()
-	clk := clock.NewFake(spotT0)
-	db, err := roster.OpenSQLite(ctx, filepath.Join(t.TempDir(), "x.db"), clk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	for _, id := range []string{"zhangsan", "lisi"} {
-		if err := db.UpsertMember(ctx, roster.Member{UserID: id, Name: id, Roles: []roster.Role{roster.RoleOfficer}, Active: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db, clk := openTestDB(t, spotT0, officers("zhangsan", "lisi")...)
 	return duty.NewSQLStore(db, clk), clk
 }
 
