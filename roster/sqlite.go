@@ -678,3 +678,19 @@ func TimeText(t time.Time) string { return formatTime(t) }
 
 // ParseTimeText reads a time written by TimeText.
 func ParseTimeText(s string) (time.Time, error) { return parseTime(s) }
+
+// NullTimeText is TimeText for a column that is NULL when there is no time.
+func NullTimeText(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return TimeText(t)
+}
+
+// ParseNullTimeText reads what NullTimeText wrote (NULL is the zero time).
+func ParseNullTimeText(s sql.NullString) (time.Time, error) {
+	if !s.Valid {
+		return time.Time{}, nil
+	}
+	return ParseTimeText(s.String)
+}

@@ -32,9 +32,9 @@ func (s *SQLStore) AddCheckin(ctx context.Context, c Checkin) (Checkin, bool, er
 		out, added, err = casThenRead(ctx, tx, scanCheckin, `INSERT INTO duty_checkins
 (duty_date, shift, userid, role, checked_in_at, status, minutes_late, via, latitude, longitude, distance_m, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (duty_date, shift, userid) DO NOTHING`,
-			[]any{dateText(c.Date), c.Shift, c.UserID, string(c.Role), roster.TimeText(c.At), c.Status, c.MinutesLate, c.Via,
+			[]any{roster.DateText(c.Date), c.Shift, c.UserID, string(c.Role), roster.TimeText(c.At), c.Status, c.MinutesLate, c.Via,
 				lat, lng, dist, roster.TimeText(now)},
-			`SELECT `+checkinColumns+` FROM duty_checkins WHERE duty_date = ? AND shift = ? AND userid = ?`, dateText(c.Date), c.Shift, c.UserID)
+			`SELECT `+checkinColumns+` FROM duty_checkins WHERE duty_date = ? AND shift = ? AND userid = ?`, roster.DateText(c.Date), c.Shift, c.UserID)
 		return err
 	})
 	if err != nil {
@@ -46,7 +46,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (duty_date, shift, useri
 // Checkin returns a member's check-in for a slot.
 func (s *SQLStore) Checkin(ctx context.Context, d roster.Date, shift, userID string) (Checkin, error) {
 	c, err := queryOne(ctx, s.db.Reader(), scanCheckin, `SELECT `+checkinColumns+` FROM duty_checkins
-WHERE duty_date = ? AND shift = ? AND userid = ?`, dateText(d), shift, userID)
+WHERE duty_date = ? AND shift = ? AND userid = ?`, roster.DateText(d), shift, userID)
 	if err != nil {
 		return Checkin{}, fmt.Errorf("check-in %s/%s/%s: %w", d, shift, userID, err)
 	}
@@ -55,7 +55,7 @@ WHERE duty_date = ? AND shift = ? AND userid = ?`, dateText(d), shift, userID)
 
 // SlotCheckins lists a slot's check-ins, earliest first.
 func (s *SQLStore) SlotCheckins(ctx context.Context, d roster.Date, shift string) ([]Checkin, error) {
-	out, err := s.queryCheckins(ctx, `WHERE duty_date = ? AND shift = ? ORDER BY checked_in_at, id`, dateText(d), shift)
+	out, err := s.queryCheckins(ctx, `WHERE duty_date = ? AND shift = ? ORDER BY checked_in_at, id`, roster.DateText(d), shift)
 	if err != nil {
 		return nil, fmt.Errorf("check-ins of %s %s: %w", d, shift, err)
 	}
@@ -65,7 +65,7 @@ func (s *SQLStore) SlotCheckins(ctx context.Context, d roster.Date, shift string
 // Checkins lists the check-ins of duty days from..to.
 func (s *SQLStore) Checkins(ctx context.Context, from, to roster.Date) ([]Checkin, error) {
 	out, err := s.queryCheckins(ctx, `WHERE duty_date BETWEEN ? AND ? ORDER BY duty_date, shift, checked_in_at, id`,
-		dateText(from), dateText(to))
+		roster.DateText(from), roster.DateText(to))
 	if err != nil {
 		return nil, fmt.Errorf("check-ins %s..%s: %w", from, to, err)
 	}
@@ -139,7 +139,7 @@ func (s *SQLStore) AddAbsence(ctx context.Context, a Absence) (Absence, bool, er
 		if a.Kind == AbsenceMissedCheckin {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM duty_checkins WHERE duty_date = ? AND shift = ? AND userid = ?`,
-				dateText(a.Date), a.Shift, a.UserID).Scan(&n); err != nil {
+				roster.DateText(a.Date), a.Shift, a.UserID).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
@@ -149,9 +149,9 @@ func (s *SQLStore) AddAbsence(ctx context.Context, a Absence) (Absence, bool, er
 		var err error
 		out, added, err = casThenRead(ctx, tx, scanAbsence, `INSERT INTO duty_absences (kind, duty_date, shift, userid, detected_at, escalation_id)
 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, duty_date, shift, userid) DO NOTHING`,
-			[]any{a.Kind, dateText(a.Date), a.Shift, a.UserID, roster.TimeText(a.DetectedAt), a.EscalationID},
+			[]any{a.Kind, roster.DateText(a.Date), a.Shift, a.UserID, roster.TimeText(a.DetectedAt), a.EscalationID},
 			`SELECT `+absenceColumns+` FROM duty_absences WHERE kind = ? AND duty_date = ? AND shift = ? AND userid = ?`,
-			a.Kind, dateText(a.Date), a.Shift, a.UserID)
+			a.Kind, roster.DateText(a.Date), a.Shift, a.UserID)
 		return err
 	})
 	if errors.Is(err, ErrCheckedIn) {
@@ -166,7 +166,7 @@ VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, duty_date, shift, userid) DO NOTHIN
 // Absence returns one absence.
 func (s *SQLStore) Absence(ctx context.Context, kind string, d roster.Date, shift, userID string) (Absence, error) {
 	a, err := queryOne(ctx, s.db.Reader(), scanAbsence, `SELECT `+absenceColumns+` FROM duty_absences
-WHERE kind = ? AND duty_date = ? AND shift = ? AND userid = ?`, kind, dateText(d), shift, userID)
+WHERE kind = ? AND duty_date = ? AND shift = ? AND userid = ?`, kind, roster.DateText(d), shift, userID)
 	if err != nil {
 		return Absence{}, fmt.Errorf("absence %s %s/%s/%s: %w", kind, d, shift, userID, err)
 	}
@@ -204,7 +204,7 @@ func (s *SQLStore) ResolveAbsence(ctx context.Context, id int64, at time.Time, r
 // Absences lists the absences of duty days from..to.
 func (s *SQLStore) Absences(ctx context.Context, from, to roster.Date) ([]Absence, error) {
 	out, err := queryAll(ctx, s.db.Reader(), scanAbsence, `SELECT `+absenceColumns+` FROM duty_absences
-WHERE duty_date BETWEEN ? AND ? ORDER BY duty_date, shift, detected_at, id`, dateText(from), dateText(to))
+WHERE duty_date BETWEEN ? AND ? ORDER BY duty_date, shift, detected_at, id`, roster.DateText(from), roster.DateText(to))
 	if err != nil {
 		return nil, fmt.Errorf("absences %s..%s: %w", from, to, err)
 	}
@@ -265,7 +265,7 @@ func (s *SQLStore) SetCheckinWait(ctx context.Context, w CheckinWait) error {
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO duty_checkin_waits (userid, duty_date, shift, asked_at) VALUES (?, ?, ?, ?)
 ON CONFLICT (userid) DO UPDATE SET duty_date = excluded.duty_date, shift = excluded.shift, asked_at = excluded.asked_at`,
-			w.UserID, dateText(w.Date), w.Shift, roster.TimeText(w.AskedAt))
+			w.UserID, roster.DateText(w.Date), w.Shift, roster.TimeText(w.AskedAt))
 		return err
 	})
 	if err != nil {

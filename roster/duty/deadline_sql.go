@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"dutybot/roster"
 )
@@ -28,7 +27,7 @@ func (s *SQLStore) AddDeadlines(ctx context.Context, ds []Deadline) ([]Deadline,
 			}
 			res, err := tx.ExecContext(ctx, `INSERT INTO duty_deadlines (key, kind, duty_date, shift, userid, ref, due_at, status, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?) ON CONFLICT (key) DO NOTHING`,
-				d.Key, d.Kind, dateText(d.Date), d.Shift, d.UserID, d.Ref, roster.TimeText(d.DueAt), roster.TimeText(now))
+				d.Key, d.Kind, roster.DateText(d.Date), d.Shift, d.UserID, d.Ref, roster.TimeText(d.DueAt), roster.TimeText(now))
 			if err != nil {
 				return err
 			}
@@ -101,34 +100,4 @@ func scanDeadline(r rowScanner) (Deadline, error) {
 		return Deadline{}, p.err
 	}
 	return d, nil
-}
-
-// dateText stores a duty date as YYYY-MM-DD ("" for none).
-func dateText(d roster.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.String()
-}
-
-func parseDateText(s string) (roster.Date, error) {
-	if s == "" {
-		return roster.Date{}, nil
-	}
-	return roster.ParseDate(s)
-}
-
-// nullTime stores a zero time as NULL.
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return roster.TimeText(t)
-}
-
-func parseNullTime(s sql.NullString) (time.Time, error) {
-	if !s.Valid {
-		return time.Time{}, nil
-	}
-	return roster.ParseTimeText(s.String)
 }

@@ -70,7 +70,7 @@ func insertLogEntry(ctx context.Context, tx *sql.Tx, e LogEntry, now time.Time) 
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO duty_log (duty_date, shift, kind, content, author, at, corrects, pending, held_date, held_shift)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		dateText(e.Date), e.Shift, e.Kind, e.Content, e.Author, roster.TimeText(now), corrects, e.Pending, dateText(e.HeldDate), e.HeldShift)
+		roster.DateText(e.Date), e.Shift, e.Kind, e.Content, e.Author, roster.TimeText(now), corrects, e.Pending, roster.DateText(e.HeldDate), e.HeldShift)
 	if err != nil {
 		return LogEntry{}, err
 	}
@@ -154,7 +154,7 @@ func (s *SQLStore) LogOfSlot(ctx context.Context, slot roster.Slot) ([]LogEntry,
 		return nil, nil
 	}
 	return s.queryLog(ctx, "duty log of "+slot.Date.String()+" "+slot.Shift,
-		`SELECT `+logColumns+` FROM duty_log l WHERE l.duty_date = ? AND l.shift = ? ORDER BY l.at, l.id`, dateText(slot.Date), slot.Shift)
+		`SELECT `+logColumns+` FROM duty_log l WHERE l.duty_date = ? AND l.shift = ? ORDER BY l.at, l.id`, roster.DateText(slot.Date), slot.Shift)
 }
 
 // OpenItems lists the open pending items.

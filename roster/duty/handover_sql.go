@@ -29,7 +29,7 @@ func (s *SQLStore) CreateHandover(ctx context.Context, h Handover, items []int64
 	var out Handover
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		existing, err := loadHandover(ctx, tx, `SELECT `+handoverColumns+` FROM duty_handovers WHERE out_date = ? AND out_shift = ?`,
-			dateText(h.Out.Date), h.Out.Shift)
+			roster.DateText(h.Out.Date), h.Out.Shift)
 		if err == nil {
 			out = existing
 			return ErrHandoverExists
@@ -41,7 +41,7 @@ func (s *SQLStore) CreateHandover(ctx context.Context, h Handover, items []int64
 		h.HandedAt, h.Status, h.ConfirmedAt, h.EscalatedAt = now, HandoverPending, time.Time{}, time.Time{}
 		res, err := tx.ExecContext(ctx, `INSERT INTO duty_handovers (out_date, out_shift, in_date, in_shift, from_user, to_users, notes, sheet, handed_at, status)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			dateText(h.Out.Date), h.Out.Shift, dateText(h.In.Date), h.In.Shift, h.From, strings.Join(h.To, ","), h.Notes, h.Sheet,
+			roster.DateText(h.Out.Date), h.Out.Shift, roster.DateText(h.In.Date), h.In.Shift, h.From, strings.Join(h.To, ","), h.Notes, h.Sheet,
 			roster.TimeText(now), HandoverPending)
 		if err != nil {
 			return err
@@ -82,7 +82,7 @@ func (s *SQLStore) Handover(ctx context.Context, id int64) (Handover, error) {
 // HandoverOf returns the handover of an outgoing slot.
 func (s *SQLStore) HandoverOf(ctx context.Context, out roster.Slot) (Handover, error) {
 	return s.readHandover(ctx, fmt.Sprintf("handover of %s %s", out.Date, out.Shift),
-		`SELECT `+handoverColumns+` FROM duty_handovers WHERE out_date = ? AND out_shift = ?`, dateText(out.Date), out.Shift)
+		`SELECT `+handoverColumns+` FROM duty_handovers WHERE out_date = ? AND out_shift = ?`, roster.DateText(out.Date), out.Shift)
 }
 
 func (s *SQLStore) readHandover(ctx context.Context, what, query string, args ...any) (Handover, error) {
@@ -117,7 +117,7 @@ func (s *SQLStore) HandoversTo(ctx context.Context, in roster.Slot) ([]Handover,
 		return nil, nil
 	}
 	return s.listHandovers(ctx, fmt.Sprintf("handovers to %s %s", in.Date, in.Shift),
-		`SELECT `+handoverColumns+` FROM duty_handovers WHERE in_date = ? AND in_shift = ? ORDER BY id`, dateText(in.Date), in.Shift)
+		`SELECT `+handoverColumns+` FROM duty_handovers WHERE in_date = ? AND in_shift = ? ORDER BY id`, roster.DateText(in.Date), in.Shift)
 }
 
 func (s *SQLStore) listHandovers(ctx context.Context, what, query string, args ...any) ([]Handover, error) {
@@ -192,13 +192,13 @@ func carryItems(ctx context.Context, tx *sql.Tx, h Handover) ([]int64, error) {
 	ids, err := queryAll(ctx, tx, scanID, `SELECT id FROM duty_log WHERE pending AND closed_at IS NULL
 AND NOT (held_date = ? AND held_shift = ?)
 AND (id IN (SELECT log_id FROM duty_handover_items WHERE handover_id = ?) OR (held_date = ? AND held_shift = ?))
-ORDER BY id`, dateText(h.In.Date), h.In.Shift, h.ID, dateText(h.Out.Date), h.Out.Shift)
+ORDER BY id`, roster.DateText(h.In.Date), h.In.Shift, h.ID, roster.DateText(h.Out.Date), h.Out.Shift)
 	if err != nil {
 		return nil, err
 	}
 	for _, id := range ids {
 		if _, err := tx.ExecContext(ctx, `UPDATE duty_log SET held_date = ?, held_shift = ? WHERE id = ?`,
-			dateText(h.In.Date), h.In.Shift, id); err != nil {
+			roster.DateText(h.In.Date), h.In.Shift, id); err != nil {
 			return nil, err
 		}
 	}

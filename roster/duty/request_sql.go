@@ -38,7 +38,7 @@ func (s *SQLStore) AddRequest(ctx context.Context, r Request) (Request, error) {
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO duty_requests (kind, requester, counterpart, duty_date, shift, role,
 from_date, to_date, reason, status, needs_admin, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.Kind, r.Requester, r.Counterpart, dateText(r.Date), r.Shift, string(r.Role), dateText(r.From), dateText(r.To),
+			r.Kind, r.Requester, r.Counterpart, roster.DateText(r.Date), r.Shift, string(r.Role), roster.DateText(r.From), roster.DateText(r.To),
 			r.Reason, r.Status, r.NeedsAdmin, roster.TimeText(r.ExpiresAt), roster.TimeText(now))
 		if err != nil {
 			return err

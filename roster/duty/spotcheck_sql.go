@@ -42,7 +42,7 @@ WHERE trigger_key = ? AND userid = ? ORDER BY id LIMIT 1`, c.Trigger, c.UserID)
 		res, err := tx.ExecContext(ctx, `INSERT INTO spot_checks
 (duty_date, shift, userid, requested_by, trigger_key, created_at, sent_at, due_at, status)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
-			dateText(c.Date), c.Shift, c.UserID, c.RequestedBy, c.Trigger, roster.TimeText(now), nullTime(c.SentAt), roster.TimeText(c.DueAt))
+			roster.DateText(c.Date), c.Shift, c.UserID, c.RequestedBy, c.Trigger, roster.TimeText(now), roster.NullTimeText(c.SentAt), roster.TimeText(c.DueAt))
 		if err != nil {
 			return err
 		}

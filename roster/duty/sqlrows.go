@@ -100,7 +100,7 @@ type textFields struct{ err error }
 // date parses a duty date ("" is none).
 func (p *textFields) date(dst *roster.Date, s string) {
 	if p.err == nil {
-		*dst, p.err = parseDateText(s)
+		*dst, p.err = roster.ParseDateText(s)
 	}
 }
 
@@ -114,6 +114,6 @@ func (p *textFields) time(dst *time.Time, s string) {
 // nullTime parses a time stored as NULL when there is none.
 func (p *textFields) nullTime(dst *time.Time, s sql.NullString) {
 	if p.err == nil {
-		*dst, p.err = parseNullTime(s)
+		*dst, p.err = roster.ParseNullTimeText(s)
 	}
 }
