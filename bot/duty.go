@@ -102,13 +102,17 @@ func (s *Service) Plan(ctx context.Context, now time.Time) ([]duty.Deadline, err
 
 // shiftRosters lays out the shifts of duty days from..to with their people.
 func (s *Service) shiftRosters(ctx context.Context, from, to roster.Date) ([]roster.ShiftRoster, error) {
-	data, err := s.loadRoster(ctx, from, from, to)
+	cal, err := s.calendar(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	as, err := s.store.Assignments(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
 	var out []roster.ShiftRoster
 	for d := from; !d.After(to); d = d.AddDays(1) {
-		out = append(out, roster.Day(s.settings.Shifts, data.cal, d, data.as, s.loc)...)
+		out = append(out, roster.Day(s.settings.Shifts, cal, d, as, s.loc)...)
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -32,7 +33,7 @@ var dutyDay = roster.NewDate(2026, 12, 2)
 var dutyStart = time.Date(2026, 12, 1, 23, 50, 0, 0, time.UTC)
 
 type dutyEnv struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	store *roster.SQLiteStore
 	duty  *duty.SQLStore
@@ -61,7 +62,7 @@ var dutyMembers = []roster.Member{
 // newDutyEnv builds the environment with settings set (duty.DefaultSettings
 // when zero) and the roster: 白班 张三 + 王五 and 夜班 李四 + 王五 on dutyDay,
 // 白班 孙八 + 王五 on the day after.
-func newDutyEnv(t *testing.T, set duty.Settings) *dutyEnv {
+func newDutyEnv(t testing.TB, set duty.Settings) *dutyEnv {
 	t.Helper()
 	if set == (duty.Settings{}) {
 		set = duty.DefaultSettings()
@@ -105,7 +106,7 @@ func newDutyEnv(t *testing.T, set duty.Settings) *dutyEnv {
 	return e
 }
 
-type testLogWriter struct{ t *testing.T }
+type testLogWriter struct{ t testing.TB }
 
 func (w testLogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
@@ -236,7 +237,7 @@ func (e *dutyEnv) openEscalations() []push.Escalation {
 }
 
 // mustContain fails unless s contains every part.
-func mustContainAll(t *testing.T, what, s string, parts ...string) {
+func mustContainAll(t testing.TB, what, s string, parts ...string) {
 	t.Helper()
 	for _, p := range parts {
 		if !strings.Contains(s, p) {
@@ -322,4 +323,63 @@ func TestHelpFitsWeCom(t *testing.T) {
 	} {
 		mustContainAll(t, tc.text, e.say(tc.user, tc.text), tc.want...)
 	}
+}
+
+// BenchmarkCheckinCommand is one officer's 签到 through the conversation
+// layer on SQLite: find the member's shift in the roster, classify, store
+// the check-in (one write through the group committer). The white shift
+// has 10 officers; once all have checked in, the clock moves to the next
+// day (untimed) and they check in again.
+func BenchmarkCheckinCommand(b *testing.B) {
+	e := newDutyEnv(b, duty.Settings{})
+	const officers = 10
+	ids := make([]string, officers)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("officer%02d", i)
+		if err := e.store.UpsertMember(e.ctx, roster.Member{UserID: ids[i], Name: ids[i], Roles: []roster.Role{roster.RoleOfficer}, Active: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	day, i := -1, officers
+	for b.Loop() {
+		if i == officers {
+			b.StopTimer()
+			day, i = day+1, 0
+			e.setRoster(dutyDay.AddDays(day), "白班", "wangwu", ids...)
+			e.at(day, "08:20")
+			b.StartTimer()
+		}
+		if reply := e.say(ids[i], "签到"); !strings.Contains(reply, "签到成功") {
+			b.Fatalf("签到 by %s on day %d: %q", ids[i], day, reply)
+		}
+		i++
+	}
+}
+
+// BenchmarkPlanDeadlines plans the duty deadlines of four days for an
+// office of 200 officers on three shifts (what happens hourly and after
+// every roster change).
+func BenchmarkPlanDeadlines(b *testing.B) {
+	e := newDutyEnv(b, duty.Settings{})
+	var ids []string
+	for i := range 200 {
+		id := fmt.Sprintf("officer%03d", i)
+		ids = append(ids, id)
+		if err := e.store.UpsertMember(e.ctx, roster.Member{UserID: id, Name: id, Roles: []roster.Role{roster.RoleOfficer}, Active: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for d := -1; d <= planDays; d++ {
+		e.setRoster(dutyDay.AddDays(d), "白班", "wangwu", ids[:100]...)
+		e.setRoster(dutyDay.AddDays(d), "夜班", "wangwu", ids[100:]...)
+	}
+	var n int
+	for b.Loop() {
+		ds, err := e.svc.Plan(e.ctx, e.clock.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(ds)
+	}
+	b.ReportMetric(float64(n), "deadlines")
 }
