@@ -8,6 +8,8 @@
 //	dutybot bench callback [-n N] [-c C] [--url URL]
 //	dutybot roster import FILE [--config FILE] [--dry-run]
 //	dutybot roster export --from DATE --to DATE [--format csv|xlsx] [-o FILE]
+//	dutybot backup -o FILE [--config FILE]
+//	dutybot restore FILE [--config FILE] [--force]
 package main
 
 import (
@@ -31,6 +33,8 @@ Usage:
   dutybot bench callback [-n N] [-c C]         load a running server with signed callbacks and print throughput and latency
   dutybot roster import FILE [--dry-run]       check a CSV/XLSX roster, print the preview and errors by row, apply it atomically
   dutybot roster export --from D --to D [-o F] write the roster of those days as CSV (stdout) or XLSX (-o F.xlsx)
+  dutybot backup -o FILE                       copy the database to a new FILE while the server runs (checked after)
+  dutybot restore FILE [--force]               replace the database with a backup (stop dutybot first; the old one is kept)
 
 Configuration comes from FILE (YAML, see configs/dutybot.example.yaml) and DUTYBOT_* environment variables.
 `
@@ -61,6 +65,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = benchCmd(ctx, args[1:], stdout, stderr)
 	case "roster":
 		err = rosterCmd(ctx, args[1:], stdout, stderr)
+	case "backup":
+		err = backupCmd(ctx, args[1:], stdout, stderr)
+	case "restore":
+		err = restoreCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
