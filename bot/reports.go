@@ -853,7 +853,9 @@ func parseFollowUpKey(d duty.Deadline) (n int, remind, ok bool) {
 	return n, remind, err == nil && n > 0
 }
 
-func followUpSubject(r incident.Report, n int) string { return fmt.Sprintf("followup/%s/%d", r.Number, n) }
+func followUpSubject(r incident.Report, n int) string {
+	return fmt.Sprintf("followup/%s/%d", r.Number, n)
+}
 
 // armFollowUp stores the deadlines of r's n-th 续报, due at
 // r.NextFollowUpAt.
