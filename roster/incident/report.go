@@ -169,6 +169,24 @@ type ReportStore interface {
 	AddFollowUp(ctx context.Context, f FollowUp, next time.Time) (FollowUp, Report, error)
 	// FollowUps lists a report's follow-ups, oldest first.
 	FollowUps(ctx context.Context, reportID int64) ([]FollowUp, error)
+	// SetReportEscalation records the alert raised for report id.
+	SetReportEscalation(ctx context.Context, id int64, escalationID string) error
+	// SearchReports lists the reports filed in f's period that match f,
+	// newest first.
+	SearchReports(ctx context.Context, f ReportFilter) ([]Report, error)
+
+	// ReportForm returns the member's 报告 form in progress, or
+	// ErrNotFound.
+	ReportForm(ctx context.Context, userID string) (ReportForm, error)
+	// SaveReportForm stores the member's form (replacing theirs) and
+	// returns it with its times set.
+	SaveReportForm(ctx context.Context, f ReportForm) (ReportForm, error)
+	// DeleteReportForm abandons the member's form; false when there was
+	// none.
+	DeleteReportForm(ctx context.Context, userID string) (bool, error)
+	// FileReportForm stores r as CreateReport does and deletes
+	// r.FiledBy's form, in one transaction.
+	FileReportForm(ctx context.Context, r Report) (Report, error)
 }
 
 // ErrClosed is returned for a follow-up on a report that has had its 终报.

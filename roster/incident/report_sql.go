@@ -18,6 +18,16 @@ reporter, filed_by, filed_at, duty_date, shift, due_at, late_seconds, status, ne
 // CreateReport numbers r by its office filing date ("2026-1123-003": the
 // third report filed that day) and stores it, in one transaction.
 func (s *SQLStore) CreateReport(ctx context.Context, r Report) (Report, error) {
+	err := s.db.Write(ctx, func(tx *sql.Tx) error { return s.insertReport(ctx, tx, &r) })
+	if err != nil {
+		return Report{}, fmt.Errorf("create report: %w", err)
+	}
+	return r, nil
+}
+
+// insertReport numbers r and inserts it in tx (CreateReport, and
+// FileReportForm with the form's deletion).
+func (s *SQLStore) insertReport(ctx context.Context, tx *sql.Tx, r *Report) error {
 	if r.FiledAt.IsZero() {
 		r.FiledAt = s.now()
 	}
@@ -25,28 +35,22 @@ func (s *SQLStore) CreateReport(ctx context.Context, r Report) (Report, error) {
 		r.Status = ReportOpen
 	}
 	prefix := r.FiledAt.In(s.loc).Format("2006-0102") + "-"
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM incident_reports WHERE number LIKE ?`, prefix+"%").Scan(&n); err != nil {
-			return err
-		}
-		r.Number = fmt.Sprintf("%s%03d", prefix, n+1)
-		res, err := tx.ExecContext(ctx, `INSERT INTO incident_reports (number, category, level, sensitive, occurred_at, known_at,
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM incident_reports WHERE number LIKE ?`, prefix+"%").Scan(&n); err != nil {
+		return err
+	}
+	r.Number = fmt.Sprintf("%s%03d", prefix, n+1)
+	res, err := tx.ExecContext(ctx, `INSERT INTO incident_reports (number, category, level, sensitive, occurred_at, known_at,
 place, summary, casualties, source, reporter, filed_by, filed_at, duty_date, shift, due_at, late_seconds, status,
 next_followup_at, closed_at, escalation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.Number, string(r.Category), string(r.Level), r.Sensitive, nullTime(r.OccurredAt), roster.TimeText(r.KnownAt),
-			r.Place, r.Summary, r.Casualties, r.Source, r.Reporter, r.FiledBy, roster.TimeText(r.FiledAt), roster.DateText(r.Date), r.Shift,
-			roster.TimeText(r.DueAt), int64(r.LateBy/time.Second), r.Status, nullTime(r.NextFollowUpAt), nullTime(r.ClosedAt), r.EscalationID)
-		if err != nil {
-			return err
-		}
-		r.ID, err = res.LastInsertId()
-		return err
-	})
+		r.Number, string(r.Category), string(r.Level), r.Sensitive, nullTime(r.OccurredAt), roster.TimeText(r.KnownAt),
+		r.Place, r.Summary, r.Casualties, r.Source, r.Reporter, r.FiledBy, roster.TimeText(r.FiledAt), roster.DateText(r.Date), r.Shift,
+		roster.TimeText(r.DueAt), int64(r.LateBy/time.Second), r.Status, nullTime(r.NextFollowUpAt), nullTime(r.ClosedAt), r.EscalationID)
 	if err != nil {
-		return Report{}, fmt.Errorf("create report: %w", err)
+		return err
 	}
-	return r, nil
+	r.ID, err = res.LastInsertId()
+	return err
 }
 
 // Report returns the report with id.
