@@ -776,7 +776,8 @@ func (s *Service) promptInstruction(ctx context.Context, m roster.Member, report
 
 // instructionPromptStep takes a 批示 a leader types after tapping a report
 // card's 批示 button; handled is false when none is awaited (or it was
-// asked more than instructionPromptTTL ago: the text goes to the router).
+// asked more than instructionPromptTTL ago, or the text is a 批示 command:
+// the text goes to the router, and the prompt is dropped).
 func (s *Service) instructionPromptStep(ctx context.Context, m roster.Member, text string) (Reply, bool, error) {
 	if !m.HasRole(roster.RoleLeader) {
 		return Reply{}, false, nil
@@ -791,6 +792,10 @@ func (s *Service) instructionPromptStep(ctx context.Context, m roster.Member, te
 		return Reply{}, true, fmt.Errorf("report of a 批示 prompt: %w", err)
 	}
 	content := Normalize(text)
+	if first, _, _ := strings.Cut(strings.ToLower(content), " "); first == "批示" || first == "instruct" {
+		// The leader typed the command after all: it names its own report.
+		return Reply{}, false, nil
+	}
 	switch strings.ToLower(content) {
 	case "取消", "放弃", "cancel":
 		return Reply{Text: fmt.Sprintf("已取消对报告 %s 的批示。", r.Number)}, true, nil

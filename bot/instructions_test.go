@@ -495,6 +495,11 @@ func TestInstructionPrompt(t *testing.T) {
 		t.Fatalf("批示 stored from a cancelled or stale prompt: %+v", list)
 	}
 
+	// The 批示 command typed instead names its own report; the prompt is dropped.
+	e.svc.promptInstruction(e.ctx, member("wangwu"), r.ID)
+	mustContainAll(t, "command instead", e.say("wangwu", "批示 2026-1202-009 核实"), "没有编号为「2026-1202-009」的报告")
+	mustContainAll(t, "after the command", e.say("wangwu", "立即核实"), "没有「立即核实」这个命令")
+
 	// Answered in time: the text is the 批示.
 	e.svc.promptInstruction(e.ctx, member("wangwu"), r.ID)
 	e.at(0, "09:15")
