@@ -36,8 +36,24 @@ type Instruction struct {
 	FeedbackBy  string
 	Feedback    string
 	Status      string
-	// EscalationID is the alert raised when relay or feedback was late.
-	EscalationID string
+	// EscalationID is the alert raised when it was not relayed in time;
+	// FeedbackEscalationID the one raised when its feedback was overdue.
+	EscalationID         string
+	FeedbackEscalationID string
+}
+
+// The steps of a 批示 that have a deadline (and may raise an alert).
+const (
+	StepRelay    = "relay"    // 传达
+	StepFeedback = "feedback" // 反馈
+)
+
+// InstructionPrompt is a leader's pending 批示: they tapped a report card's
+// 批示 button at AskedAt and their next message is the instruction.
+type InstructionPrompt struct {
+	Leader   string
+	ReportID int64
+	AskedAt  time.Time
 }
 
 // RelayedLate reports whether it was relayed after RelayDue (or not yet,
@@ -76,4 +92,20 @@ type InstructionStore interface {
 	// RecordFeedback records the feedback (反馈) and closes the
 	// instruction; changed is false when feedback was already given.
 	RecordFeedback(ctx context.Context, id int64, by, feedback string, at time.Time) (in Instruction, changed bool, err error)
+	// AddRelayRecipients records to whom an instruction already relayed
+	// without naming them was relayed; changed is false (nothing written)
+	// when it is not relayed yet or its recipients are recorded.
+	AddRelayRecipients(ctx context.Context, id int64, to string) (in Instruction, changed bool, err error)
+	// SetInstructionEscalation records the alert raised for a late step
+	// (StepRelay or StepFeedback); changed is false when one is recorded
+	// already, which is kept.
+	SetInstructionEscalation(ctx context.Context, id int64, step, escalationID string) (in Instruction, changed bool, err error)
+
+	// SetInstructionPrompt stores a leader's pending 批示, replacing any
+	// earlier one of theirs.
+	SetInstructionPrompt(ctx context.Context, p InstructionPrompt) error
+	// TakeInstructionPrompt removes the leader's pending 批示 and returns
+	// it when it was asked at or after since; ok is false when there was
+	// none or it was older (a stale one is removed too).
+	TakeInstructionPrompt(ctx context.Context, leader string, since time.Time) (p InstructionPrompt, ok bool, err error)
 }

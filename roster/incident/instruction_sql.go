@@ -13,7 +13,7 @@ import (
 var _ InstructionStore = (*SQLStore)(nil)
 
 const instructionColumns = `id, report_id, leader, content, issued_at, officer, relay_due, relayed_at, relayed_to,
-feedback_due, feedback_at, feedback_by, feedback, status, escalation_id`
+feedback_due, feedback_at, feedback_by, feedback, status, escalation_id, feedback_escalation_id`
 
 // CreateInstruction stores a new 批示 as delivered.
 func (s *SQLStore) CreateInstruction(ctx context.Context, in Instruction) (Instruction, error) {
@@ -68,7 +68,8 @@ func scanInstruction(row rowScanner) (Instruction, error) {
 	var issued, relayDue, feedbackDue string
 	var relayed, fedBack sql.NullString
 	err := row.Scan(&in.ID, &in.ReportID, &in.Leader, &in.Content, &issued, &in.Officer, &relayDue, &relayed, &in.RelayedTo,
-		&feedbackDue, &fedBack, &in.FeedbackBy, &in.Feedback, &in.Status, &in.EscalationID)
+		&feedbackDue, &fedBack, &in.FeedbackBy, &in.Feedback, &in.Status, &in.EscalationID,
+		&in.FeedbackEscalationID)
 	if err != nil {
 		return Instruction{}, err
 	}
