@@ -241,26 +241,17 @@ func (s *Service) sendInstructionToOfficer(ctx context.Context, in incident.Inst
 		Source:  "值班机器人 · 领导批示",
 		Title:   clip("领导批示："+r.Number, 36),
 		Desc:    clip(fmt.Sprintf("批示 #%d · %s %s · %s 前传达", in.ID, leaderName, s.instrClock(in.IssuedAt), s.instrClock(in.RelayDue)), 44),
-		Text:    clip(fmt.Sprintf("%s批示：%s｜报告：%s", leaderName, in.Content, reportLine(r)), 112),
+		Text:    clip(fmt.Sprintf("%s批示：%s｜报告：%s", leaderName, in.Content, r.Line()), 112),
 		Buttons: []wecom.CardButton{{Text: "已传达 / Relayed", Key: instructionKey(in.ID, instrActionRelay), Style: 1}},
 	}
 	if err := s.queueCard(ctx, in.Officer, card, instructionRef(in.ID)); err != nil {
 		return err
 	}
-	head := fmt.Sprintf("领导批示 #%d（报告 %s：%s）\n%s %s 批示：", in.ID, r.Number, clip(reportLine(r), 60), leaderName, s.instrClock(in.IssuedAt))
+	head := fmt.Sprintf("领导批示 #%d（报告 %s：%s）\n%s %s 批示：", in.ID, r.Number, clip(r.Line(), 60), leaderName, s.instrClock(in.IssuedAt))
 	tail := fmt.Sprintf("\n请在 %s 前传达给有关单位或人员，然后回复「传达 %d <对象>」记录传达对象（如「传达 %d 区应急局 李科长」），也可先点卡片「已传达」再补记对象；"+
 		"落实后在 %s 前回复「反馈 %d <落实情况>」。", s.instrClock(in.RelayDue), in.ID, in.ID, s.instrDue(in.FeedbackDue), in.ID)
 	text := head + clipBytes(in.Content, instrTextLimit-len(head)-len(tail)) + tail
 	return s.NotifyWeCom(ctx, in.Officer, text)
-}
-
-// reportLine is a report in one line: level, category, summary.
-func reportLine(r incident.Report) string {
-	line := r.Level.Label() + " " + r.Category.Label()
-	if r.Sensitive {
-		line += "（敏感）"
-	}
-	return line + " " + r.Summary
 }
 
 // ---- the leader's progress card
@@ -618,7 +609,7 @@ func (s *Service) onInstructionRelay(ctx context.Context, d duty.Deadline) error
 		Subject: instrSubject(in.ID, incident.StepRelay),
 		Title:   "批示未按时传达：" + r.Number,
 		Body: fmt.Sprintf("%s %s 对报告 %s（%s）的批示 #%d「%s」应由值班员 %s 在 %s 前传达，至今未确认传达。请督促落实。",
-			leader, s.instrClock(in.IssuedAt), r.Number, clip(reportLine(r), 30), in.ID, clip(in.Content, 40), officer, s.instrClock(in.RelayDue)),
+			leader, s.instrClock(in.IssuedAt), r.Number, clip(r.Line(), 30), in.ID, clip(in.Content, 40), officer, s.instrClock(in.RelayDue)),
 	})
 	if err != nil {
 		return fmt.Errorf("raise the relay escalation of 批示 #%d: %w", in.ID, err)
@@ -669,7 +660,7 @@ func (s *Service) onInstructionFeedback(ctx context.Context, d duty.Deadline) er
 		Subject: instrSubject(in.ID, incident.StepFeedback),
 		Title:   "批示反馈逾期：" + r.Number,
 		Body: fmt.Sprintf("%s 对报告 %s（%s）的批示 #%d「%s」应由值班员 %s 在 %s 前反馈落实情况，至今未反馈。请督促落实。",
-			s.memberName(ctx, in.Leader), r.Number, clip(reportLine(r), 30), in.ID, clip(in.Content, 40), s.memberName(ctx, in.Officer),
+			s.memberName(ctx, in.Leader), r.Number, clip(r.Line(), 30), in.ID, clip(in.Content, 40), s.memberName(ctx, in.Officer),
 			s.instrDue(in.FeedbackDue)),
 	})
 	if err != nil {
@@ -742,7 +733,7 @@ func (s *Service) instructionDetail(ctx context.Context, m roster.Member, id int
 	}
 	now := s.clock.Now()
 	var b strings.Builder
-	fmt.Fprintf(&b, "批示 #%d（报告 %s：%s）· %s\n%s %s 批示：%s", in.ID, r.Number, clip(reportLine(r), 60), s.instrState(in, now),
+	fmt.Fprintf(&b, "批示 #%d（报告 %s：%s）· %s\n%s %s 批示：%s", in.ID, r.Number, clip(r.Line(), 60), s.instrState(in, now),
 		s.memberName(ctx, in.Leader), in.IssuedAt.In(s.loc).Format("01-02 15:04"), in.Content)
 	for _, step := range s.instrChain(in, s.memberName(ctx, in.Officer), now, false)[1:] {
 		b.WriteString("\n· " + step)

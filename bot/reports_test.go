@@ -97,8 +97,8 @@ func (e *dutyEnv) escalationsAbout(kind, subject string) []push.Escalation {
 	return out
 }
 
-// deadline reads one duty deadline; ok is false when there is none.
-func (e *dutyEnv) deadline(key string) (duty.Deadline, bool) {
+// findDeadline reads one duty deadline; ok is false when there is none.
+func (e *dutyEnv) findDeadline(key string) (duty.Deadline, bool) {
 	e.t.Helper()
 	d, err := e.duty.Deadline(e.ctx, key)
 	if err != nil {
@@ -201,7 +201,7 @@ func TestReportOneLine(t *testing.T) {
 				fmt.Sprintf("report_followup/#%d/1/remind", r.ID): now.Add(105 * time.Minute),
 				fmt.Sprintf("report_followup/#%d/1", r.ID):        now.Add(2 * time.Hour),
 			} {
-				if d, ok := e.deadline(key); !ok || d.Status != duty.DeadlineOpen || !d.DueAt.Equal(at) || d.Ref != r.ID {
+				if d, ok := e.findDeadline(key); !ok || d.Status != duty.DeadlineOpen || !d.DueAt.Equal(at) || d.Ref != r.ID {
 					t.Errorf("deadline %s = %+v, %v; want open at %s", key, d, ok, at.In(e.loc))
 				}
 			}
@@ -402,10 +402,10 @@ func TestReportFollowUpsAndFinal(t *testing.T) {
 	mustContainAll(t, "wangwu told", tell, "【续报】快报 2026-1202-001", "第 1 次续报", "张三", "伤员已送医")
 	r1, _ := followUpKeys(r.ID, 1)
 	r2, d2 := followUpKeys(r.ID, 2)
-	if d, ok := e.deadline(r1); !ok || d.Status != duty.DeadlineVoid {
+	if d, ok := e.findDeadline(r1); !ok || d.Status != duty.DeadlineVoid {
 		t.Errorf("first reminder after the 续报 = %+v, %v; want void", d, ok)
 	}
-	if d, ok := e.deadline(d2); !ok || d.Status != duty.DeadlineOpen || !d.DueAt.Equal(e.officeTime(0, "12:50")) {
+	if d, ok := e.findDeadline(d2); !ok || d.Status != duty.DeadlineOpen || !d.DueAt.Equal(e.officeTime(0, "12:50")) {
 		t.Errorf("second follow-up deadline = %+v, %v", d, ok)
 	}
 
@@ -415,10 +415,10 @@ func TestReportFollowUpsAndFinal(t *testing.T) {
 	mustContainAll(t, "终报", e.say("zhangsan", "终报 "+r.Number+" 处置完毕"), "已终报快报 2026-1202-001", "不再需要续报")
 	mustContainAll(t, "wangwu told of the 终报", reportTexts(e.sent(), "wangwu"), "【终报】快报 2026-1202-001", "处置完毕")
 	_, d3 := followUpKeys(r.ID, 3)
-	if d, ok := e.deadline(d3); !ok || d.Status != duty.DeadlineVoid {
+	if d, ok := e.findDeadline(d3); !ok || d.Status != duty.DeadlineVoid {
 		t.Errorf("third follow-up deadline after the 终报 = %+v, %v; want void", d, ok)
 	}
-	if d, ok := e.deadline(r2); !ok || d.Status != duty.DeadlineVoid {
+	if d, ok := e.findDeadline(r2); !ok || d.Status != duty.DeadlineVoid {
 		t.Errorf("second reminder = %+v, %v; want void", d, ok)
 	}
 	fs, err := e.incidents.FollowUps(e.ctx, r.ID)

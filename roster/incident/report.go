@@ -131,6 +131,15 @@ type Report struct {
 	EscalationID string
 }
 
+// Line is the report in one line: level, category, 敏感, summary.
+func (r Report) Line() string {
+	line := r.Level.Label() + " " + r.Category.Label()
+	if r.Sensitive {
+		line += "（敏感）"
+	}
+	return line + " " + r.Summary
+}
+
 // Late reports whether the report was filed after its deadline (迟报).
 func (r Report) Late() bool { return r.LateBy > 0 }
 
