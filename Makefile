@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/dutybot
 PKGS    := ./...
 
-.PHONY: run test lint build bench fmt clean
+.PHONY: run test lint build bench fuzz fmt clean
 
 ## run: the demo server on the embedded default (SQLite under ./data, fake WeCom in-process, no Redis)
 run:
@@ -26,6 +26,16 @@ build:
 ## bench: the Go benchmarks (see docs/benchmarks.md for the whole-system load run)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## fuzz: each fuzz target for FUZZTIME (default 30s); new failing inputs land in the package's testdata/fuzz
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./bot/wecom:FuzzDecryptRoundTrip ./bot/wecom:FuzzParseCallback ./roster:FuzzParseDates ./roster:FuzzParseImport ./bot:FuzzRoute
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 fmt:
 	gofmt -w $$(find . -name '*.go' -not -path './.git/*')
