@@ -19,15 +19,16 @@ import (
 )
 
 // CJKFontPaths are where Debian's CJK font packages install a font the
-// charts can use, in order of preference: fonts-droid-fallback,
-// fonts-wqy-microhei, fonts-wqy-zenhei, fonts-arphic-gbsn00lp,
-// fonts-noto-cjk.
+// charts can use, in order of preference: fonts-arphic-gbsn00lp (the one
+// CI installs: a plain TrueType file with Latin digits), then collections
+// that parse on some systems. Not usable and so not listed: the font of
+// fonts-droid-fallback (no Latin letters or digits) and
+// fonts-wqy-microhei's collection (golang.org/x/image/font/sfnt rejects
+// its table offsets).
 func CJKFontPaths() []string {
 	return []string{
-		"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-		"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-		"/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
 		"/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf",
+		"/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
 		"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 	}
 }
