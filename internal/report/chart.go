@@ -192,6 +192,8 @@ func (st Stats) reportsPlot(cf ChartFonts) (*plot.Plot, error) {
 	}
 	p.NominalX(labels...)
 	p.Legend.Top = true
+	// Head room above the tallest bar for the legend.
+	p.Y.Max = float64(int(p.Y.Max*1.5 + 1.5))
 	p.Y.Tick.Marker = plot.ConstantTicks(integerTicks(p.Y.Max))
 	return p, nil
 }
