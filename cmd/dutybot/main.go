@@ -8,6 +8,8 @@
 //	dutybot bench callback [-n N] [-c C] [--url URL]
 //	dutybot roster import FILE [--config FILE] [--dry-run]
 //	dutybot roster export --from DATE --to DATE [--format csv|xlsx] [-o FILE]
+//	dutybot report daily --date DATE [--format md|html|xlsx] [-o FILE]
+//	dutybot report monthly (--month YYYY-MM | --year YYYY) [--format md|html|xlsx|csv] [-o FILE] [--chart FILE.png]
 //	dutybot backup -o FILE [--config FILE]
 //	dutybot restore FILE [--config FILE] [--force]
 package main
@@ -33,6 +35,9 @@ Usage:
   dutybot bench callback [-n N] [-c C]         load a running server with signed callbacks and print throughput and latency
   dutybot roster import FILE [--dry-run]       check a CSV/XLSX roster, print the preview and errors by row, apply it atomically
   dutybot roster export --from D --to D [-o F] write the roster of those days as CSV (stdout) or XLSX (-o F.xlsx)
+  dutybot report daily --date D [--format md|html|xlsx] [-o F]            the daily bulletin (值班要情) of duty day D
+  dutybot report monthly --month YYYY-MM|--year YYYY [--format md|html|xlsx|csv] [-o F] [--chart F.png]
+                                               the month's or year's statistics
   dutybot backup -o FILE                       copy the database to a new FILE while the server runs (checked after)
   dutybot restore FILE [--force]               replace the database with a backup (stop dutybot first; the old one is kept)
 
@@ -69,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = backupCmd(ctx, args[1:], stdout, stderr)
 	case "restore":
 		err = restoreCmd(ctx, args[1:], stdout, stderr)
+	case "report":
+		err = reportCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
