@@ -51,7 +51,7 @@ func TestE2EReportInstructionAcrossWeekend(t *testing.T) {
 
 	// 10:35: 王五 instructs; 张三 relays it at 10:38, inside 5 minutes.
 	e.at(3, "10:35")
-	e.say("wangwu", fmt.Sprintf("批示 %s 立即核实伤亡情况，做好救治", r.Number), "批示")
+	e.say("wangwu", fmt.Sprintf("批示 %s 立即核实伤亡情况，做好救治", r.Number), "已送达值班员")
 	e.expect("zhangsan", "领导批示")
 	ins, err := e.app.Incidents.InstructionsOf(ctx, r.ID)
 	if err != nil || len(ins) != 1 {
@@ -62,14 +62,14 @@ func TestE2EReportInstructionAcrossWeekend(t *testing.T) {
 		t.Errorf("instruction = %+v; want 张三 responsible and feedback due at the end of Wednesday 12-02", in)
 	}
 	e.at(3, "10:38")
-	e.say("zhangsan", fmt.Sprintf("传达 %d 区应急局 李科长", in.ID), "传达")
+	e.say("zhangsan", fmt.Sprintf("传达 %d 区应急局 李科长", in.ID), "已记录：批示")
 	e.expect("wangwu", "批示进展")
 
 	// 续报 at noon and 终报 at 13:00 close the report.
 	e.at(3, "12:00")
 	e.say("zhangsan", fmt.Sprintf("续报 %s 伤员已送医，道路恢复通行", r.Number), "已续报")
 	e.at(3, "13:00")
-	e.say("zhangsan", fmt.Sprintf("终报 %s 处置完毕", r.Number), "已终报")
+	e.say("zhangsan", fmt.Sprintf("终报 %s 处置完毕", r.Number), "已终报快报")
 
 	// Wednesday 12-02 15:00, the third working day: feedback on time.
 	e.at(8, "15:00")
