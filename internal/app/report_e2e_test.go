@@ -71,6 +71,21 @@ func TestE2EReportInstructionAcrossWeekend(t *testing.T) {
 	e.at(3, "13:00")
 	e.say("zhangsan", fmt.Sprintf("终报 %s 处置完毕", r.Number), "已终报快报")
 
+	// Saturday 08:00: Friday's bulletin reaches the leaders with exactly
+	// that day's facts: the one late report, the 批示 relayed and awaiting
+	// feedback, and the report's alert.
+	e.at(4, "08:00")
+	bulletin := e.expect("wangwu", "值班要情（11月27日）")
+	for _, want := range []string{"突发事件**（1 件", "迟报 1 件", r.Number, "XX路口两车相撞", "迟报 20 分钟", "已终报",
+		"领导批示**（1 条）", "立即核实伤亡情况", "区应急局 李科长", "告警**（1 条）", r.EscalationID, "张三", "王五"} {
+		if !strings.Contains(bulletin, want) {
+			t.Errorf("Friday's bulletin lacks %q:\n%s", want, bulletin)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+
 	// Wednesday 12-02 15:00, the third working day: feedback on time.
 	e.at(8, "15:00")
 	e.say("zhangsan", fmt.Sprintf("反馈 %d 2名伤员已出院，路口加装信号灯", in.ID), "已记录批示")

@@ -189,7 +189,8 @@ func (s *Scheduler) fire(ctx context.Context, key string) {
 	if d.Status != DeadlineOpen {
 		return
 	}
-	if now := s.cfg.Clock.Now(); d.DueAt.After(now) {
+	now := s.cfg.Clock.Now()
+	if d.DueAt.After(now) {
 		s.timers.Set(key, d.DueAt)
 		return
 	}
@@ -202,5 +203,5 @@ func (s *Scheduler) fire(ctx context.Context, key string) {
 		s.cfg.Log.Error("duty deadline: close", "key", key, "err", err)
 		return
 	}
-	s.cfg.Log.Info("duty deadline handled", "key", key, "late", s.cfg.Clock.Now().Sub(d.DueAt))
+	s.cfg.Log.Info("duty deadline handled", "key", key, "late", now.Sub(d.DueAt))
 }
