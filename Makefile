@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/dutybot
 PKGS    := ./...
 
-.PHONY: run test lint build bench fuzz fmt clean
+.PHONY: run test lint build bench fuzz fuzz-ci fmt clean
 
 ## run: the demo server on the embedded default (SQLite under ./data, fake WeCom in-process, no Redis)
 run:
@@ -35,6 +35,17 @@ fuzz:
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+## fuzz-ci: each target for a fixed number of inputs (about 15 s each here). A count, not a
+## duration: a duration that runs out while a worker is busy fails with "context deadline exceeded".
+FUZZ_CI := ./bot/wecom:FuzzDecryptRoundTrip:150000x ./bot/wecom:FuzzParseCallback:300000x \
+	./roster:FuzzParseDates:150000x ./roster:FuzzParseImport:150000x ./bot:FuzzRoute:2000x
+fuzz-ci:
+	@for t in $(FUZZ_CI); do \
+		pkg=$${t%%:*}; rest=$${t#*:}; name=$${rest%%:*}; n=$${rest##*:}; \
+		echo "fuzz $$name ($$pkg), $$n"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $$n $$pkg || exit 1; \
 	done
 
 fmt:
