@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"dutybot/bot/wecom"
 	"dutybot/push"
 	"dutybot/roster"
 	"dutybot/roster/duty"
+	"dutybot/roster/incident"
 )
 
 // cardHandoverPrefix starts the key of a handover card's 接班 button.
@@ -164,6 +166,10 @@ func (s *Service) composeSheet(ctx context.Context, out, in roster.ShiftRoster, 
 	if err != nil {
 		return "", nil, "", err
 	}
+	reports, instructions, err := s.openIncidents(ctx)
+	if err != nil {
+		return "", nil, "", err
+	}
 	var alerts []push.Escalation
 	if s.escalationLog != nil {
 		if alerts, err = s.escalationLog.OpenEscalations(ctx); err != nil {
@@ -220,22 +226,66 @@ func (s *Service) composeSheet(ctx context.Context, out, in roster.ShiftRoster, 
 	section("二、待办事项（随本单转交）", pending, func(e duty.LogEntry) string {
 		return fmt.Sprintf("#%d %s（%s %s 登记）", e.ID, e.Content, e.At.In(s.loc).Format("01-02 15:04"), nameOf(names, e.Author))
 	})
-	fmt.Fprintf(&b, "\n三、未结告警（%d）", len(alerts))
+	fmt.Fprintf(&b, "\n三、未结报告及批示（%d）", len(reports)+len(instructions))
+	if len(reports)+len(instructions) == 0 {
+		b.WriteString("\n无")
+	}
+	for i, r := range reports {
+		fmt.Fprintf(&b, "\n%d. 快报 %s %s（下次续报 %s 前）", i+1, r.Number, r.Line(), r.NextFollowUpAt.In(s.loc).Format("01-02 15:04"))
+	}
+	for i, in := range instructions {
+		state := "待传达"
+		if !in.RelayedAt.IsZero() {
+			state = "已传达，待反馈"
+		}
+		fmt.Fprintf(&b, "\n%d. 批示 #%d %s：%s（%s，反馈时限 %s）", len(reports)+i+1, in.ID, nameOf(names, in.Leader), in.Content, state,
+			in.FeedbackDue.In(s.loc).Format("01-02 15:04"))
+	}
+	fmt.Fprintf(&b, "\n四、未结告警（%d）", len(alerts))
 	if len(alerts) == 0 {
 		b.WriteString("\n无")
 	}
 	for i, a := range alerts {
 		fmt.Fprintf(&b, "\n%d. %s %s（%s 发起）", i+1, a.ID, a.Title, a.CreatedAt.In(s.loc).Format("01-02 15:04"))
 	}
-	section("四、来文", docs, plain)
+	section("五、来文", docs, plain)
 	equipment := notes
 	if equipment == "" {
 		equipment = "未填写"
 	}
-	fmt.Fprintf(&b, "\n五、设备情况及备注：%s", equipment)
-	summary = fmt.Sprintf("%s 交班：本班处理 %d 项，待办 %d 项，未结告警 %d 条，来文 %d 件；设备：%s。请核对交接单后点「接班」确认。",
-		displayName(from), len(handled), len(pending), len(alerts), len(docs), equipment)
+	fmt.Fprintf(&b, "\n六、设备情况及备注：%s", equipment)
+	summary = fmt.Sprintf("%s 交班：本班处理 %d 项，待办 %d 项，未结报告及批示 %d 件，未结告警 %d 条，来文 %d 件；设备：%s。请核对交接单后点「接班」确认。",
+		displayName(from), len(handled), len(pending), len(reports)+len(instructions), len(alerts), len(docs), equipment)
 	return b.String(), items, summary, nil
+}
+
+// openIncidentsLookback is how far back the handover sheet looks for
+// reports still open and 批示 still waiting for feedback.
+const openIncidentsLookback = 30 * 24 * time.Hour
+
+// openIncidents lists the reports not yet closed by a 终报 and the 批示 not
+// yet fed back, for the handover sheet: the next shift carries them on.
+func (s *Service) openIncidents(ctx context.Context) ([]incident.Report, []incident.Instruction, error) {
+	if s.incidents == nil {
+		return nil, nil, nil
+	}
+	now := s.clock.Now()
+	reports, err := s.incidents.SearchReports(ctx, incident.ReportFilter{From: now.Add(-openIncidentsLookback), To: now.Add(time.Second), Status: incident.ReportOpen})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open reports for the handover: %w", err)
+	}
+	slices.Reverse(reports) // oldest first, like the rest of the sheet
+	all, err := s.incidents.Instructions(ctx, now.Add(-openIncidentsLookback), now.Add(time.Second))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open 批示 for the handover: %w", err)
+	}
+	var open []incident.Instruction
+	for _, in := range all {
+		if in.FeedbackAt.IsZero() {
+			open = append(open, in)
+		}
+	}
+	return reports, open, nil
 }
 
 // handsOn reports whether an open pending item goes with the handover of

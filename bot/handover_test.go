@@ -85,9 +85,10 @@ func TestHandoverFlow(t *testing.T) {
 	mustContainAll(t, "sheet", sheet, "值班交接单", "交班：12-02 白班", "张三", "接班：12-02 夜班", "李四",
 		"一、本班处理事项", "王主任交办核实舆情", "已更正→#5", "省应急厅询问节日值班安排",
 		"二、待办事项", "#4 明早9点前报送周报",
-		"三、未结告警（0）",
-		"四、来文（1）", "省厅关于元旦值班的通知",
-		"五、设备情况及备注：设备正常,备用电话已充电")
+		"三、未结报告及批示（0）",
+		"四、未结告警（0）",
+		"五、来文（1）", "省厅关于元旦值班的通知",
+		"六、设备情况及备注：设备正常,备用电话已充电")
 	if h.Sheet == "" || !strings.Contains(sheet, h.Sheet[:30]) {
 		t.Errorf("the stored sheet differs from the one sent")
 	}
@@ -140,7 +141,7 @@ func TestHandoverByCard(t *testing.T) {
 	e.at(0, "17:25")
 	e.say("zhangsan", "交班")
 	h := e.handoverOf(dutyDay, "白班")
-	mustContainAll(t, "sheet without equipment", h.Sheet, "五、设备情况及备注：未填写")
+	mustContainAll(t, "sheet without equipment", h.Sheet, "六、设备情况及备注：未填写")
 	e.sent()
 	e.at(0, "17:31")
 	key := fmt.Sprintf("handover:%d", h.ID)
@@ -341,5 +342,25 @@ func TestSplitText(t *testing.T) {
 	}
 	if short := splitText("a\nb", 2000, 3, "x"); len(short) != 1 || short[0] != "a\nb" {
 		t.Errorf("short text split into %q", short)
+	}
+}
+
+// TestHandoverSheetCarriesOpenReports: a report not yet closed by its 终报
+// and a 批示 not yet fed back go on the sheet for the next shift; a closed
+// report does not.
+func TestHandoverSheetCarriesOpenReports(t *testing.T) {
+	e := newDutyEnv(t, duty.Settings{})
+	e.at(0, "10:00")
+	mustContainAll(t, "报告", e.say("zhangsan", "报告 一般 自然灾害 XX河水位上涨"), "2026-1202-001")
+	mustContainAll(t, "报告", e.say("zhangsan", "报告 一般 其他 XX小区停电"), "2026-1202-002")
+	mustContainAll(t, "批示", e.say("wangwu", "批示 2026-1202-001 加强巡查"), "已送达值班员")
+	mustContainAll(t, "终报", e.say("zhangsan", "终报 2026-1202-002 已恢复供电"), "已终报快报")
+	e.at(0, "17:25")
+	e.say("zhangsan", "交班")
+	h := e.handoverOf(dutyDay, "白班")
+	mustContainAll(t, "sheet", h.Sheet, "三、未结报告及批示（2）", "快报 2026-1202-001 一般 自然灾害 XX河水位上涨",
+		"批示 #1 王五：加强巡查（待传达", "四、未结告警（1）", "E1202-001")
+	if strings.Contains(h.Sheet, "XX小区停电") {
+		t.Errorf("a closed report is on the sheet:\n%s", h.Sheet)
 	}
 }

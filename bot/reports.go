@@ -959,6 +959,15 @@ func (s *Service) cmdFollowUp(ctx context.Context, req Request, kind string) (st
 		if _, err := s.escalations.Resolve(ctx, push.KindReport, followUpSubject(r, n)); err != nil {
 			s.log.Error("resolve an overdue follow-up alert", "report", r.Number, "err", err)
 		}
+		// The 终报 ends the matter: an alert about the report still
+		// waiting for a leader stops too (the 终报 itself tells them).
+		if kind == incident.FollowUpFinal {
+			for _, k := range []string{push.KindReport, push.KindReportMajor} {
+				if _, err := s.escalations.Resolve(ctx, k, reportSubject(r)); err != nil {
+					s.log.Error("resolve the report's alert at its 终报", "report", r.Number, "err", err)
+				}
+			}
+		}
 	}
 	if kind == incident.FollowUpUpdate {
 		if err := s.armFollowUp(ctx, moved, n+1); err != nil {
