@@ -413,8 +413,7 @@ func (s *Service) incomingOf(ctx context.Context, h duty.Handover) []string {
 
 // onHandoverCard confirms a handover from its card's 接班 button.
 func (s *Service) onHandoverCard(ctx context.Context, m roster.Member, msg wecom.Message) []string {
-	_, idText, _ := strings.Cut(msg.EventKey, ":")
-	id, ok := parseEntryID(idText)
+	id, ok := parseCardIDKey(msg.EventKey)
 	if !ok {
 		s.log.Warn("handover card with a bad key", "key", msg.EventKey)
 		return []string{"这张交接卡片无效，请发送「接班」确认。"}
