@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -36,4 +37,19 @@ func parseCardIDKey(key string) (id int64, ok bool) {
 func cardKeyID(s string) (int64, bool) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	return id, err == nil && id > 0
+}
+
+// cardReply is the reply to a card button whose step returned reply and
+// err: a UserError's message, an apology for any other error (logged as
+// what, with logArgs), or reply.
+func (s *Service) cardReply(reply string, err error, what string, logArgs ...any) []string {
+	var ue *UserError
+	switch {
+	case errors.As(err, &ue):
+		return []string{ue.Msg}
+	case err != nil:
+		s.log.Error(what, append(logArgs, "err", err)...)
+		return []string{apology}
+	}
+	return []string{reply}
 }

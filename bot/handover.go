@@ -431,15 +431,7 @@ func (s *Service) onHandoverCard(ctx context.Context, m roster.Member, msg wecom
 		return []string{fmt.Sprintf("您不是本次接班人（交接单 #%d 的接班人：%s）。", h.ID, orNobody(namesOf(names, s.incomingOf(ctx, h))))}
 	}
 	reply, err := s.confirmHandover(ctx, m, h, msg.ResponseCode, names)
-	var ue *UserError
-	switch {
-	case errors.As(err, &ue):
-		return []string{ue.Msg}
-	case err != nil:
-		s.log.Error("confirm handover from card", "handover", id, "err", err)
-		return []string{apology}
-	}
-	return []string{reply}
+	return s.cardReply(reply, err, "confirm handover from card", "handover", id)
 }
 
 // confirmHandover records m's 接班 on h: the signature, the pending items

@@ -706,15 +706,7 @@ func (s *Service) onInstructionCard(ctx context.Context, m roster.Member, msg we
 		s.log.Warn("批示 card click with an unknown action", "key", msg.EventKey, "user", m.UserID)
 		return []string{unknown}
 	}
-	var ue *UserError
-	switch {
-	case errors.As(err, &ue):
-		return []string{ue.Msg}
-	case err != nil:
-		s.log.Error("批示 card click", "key", msg.EventKey, "user", m.UserID, "err", err)
-		return []string{apology}
-	}
-	return []string{reply}
+	return s.cardReply(reply, err, "批示 card click", "key", msg.EventKey, "user", m.UserID)
 }
 
 // instructionDetail is the whole chain of a 批示, for leaders, admins and

@@ -178,15 +178,7 @@ func (s *Service) onRequestCard(ctx context.Context, m roster.Member, msg wecom.
 		s.log.Warn("request card click with an unknown action", "key", msg.EventKey, "user", m.UserID)
 		return []string{unknown}
 	}
-	var ue *UserError
-	switch {
-	case errors.As(err, &ue):
-		return []string{ue.Msg}
-	case err != nil:
-		s.log.Error("request card click", "key", msg.EventKey, "user", m.UserID, "err", err)
-		return []string{apology}
-	}
-	return []string{reply}
+	return s.cardReply(reply, err, "request card click", "key", msg.EventKey, "user", m.UserID)
 }
 
 // requireDecider runs fn for leaders and admins only (card buttons skip
