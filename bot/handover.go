@@ -463,8 +463,7 @@ func (s *Service) incomingOf(ctx context.Context, h duty.Handover) []string {
 
 // onHandoverCard confirms a handover from its card's 接班 button.
 func (s *Service) onHandoverCard(ctx context.Context, m roster.Member, msg wecom.Message) []string {
-	_, idText, _ := strings.Cut(msg.EventKey, ":")
-	id, ok := parseEntryID(idText)
+	id, ok := parseCardIDKey(msg.EventKey)
 	if !ok {
 		s.log.Warn("handover card with a bad key", "key", msg.EventKey)
 		return []string{"这张交接卡片无效，请发送「接班」确认。"}
@@ -482,15 +481,7 @@ func (s *Service) onHandoverCard(ctx context.Context, m roster.Member, msg wecom
 		return []string{fmt.Sprintf("您不是本次接班人（交接单 #%d 的接班人：%s）。", h.ID, orNobody(namesOf(names, s.incomingOf(ctx, h))))}
 	}
 	reply, err := s.confirmHandover(ctx, m, h, msg.ResponseCode, names)
-	var ue *UserError
-	switch {
-	case errors.As(err, &ue):
-		return []string{ue.Msg}
-	case err != nil:
-		s.log.Error("confirm handover from card", "handover", id, "err", err)
-		return []string{apology}
-	}
-	return []string{reply}
+	return s.cardReply(reply, err, "confirm handover from card", "handover", id)
 }
 
 // confirmHandover records m's 接班 on h: the signature, the pending items

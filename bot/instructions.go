@@ -690,18 +690,14 @@ func (s *Service) onInstructionFeedback(ctx context.Context, d duty.Deadline) er
 // leader's card shows the whole chain.
 func (s *Service) onInstructionCard(ctx context.Context, m roster.Member, msg wecom.Message) []string {
 	const unknown = "无法识别这个按钮，请改用文字命令，例如「传达 3 区应急局」「批示 记录」。"
-	parts := strings.Split(msg.EventKey, ":")
-	var id int64
-	var err error
-	if len(parts) == 3 {
-		id, err = strconv.ParseInt(parts[1], 10, 64)
-	}
-	if len(parts) != 3 || err != nil {
+	id, action, ok := parseCardKey(msg.EventKey)
+	if !ok {
 		s.log.Warn("批示 card click with a malformed key", "key", msg.EventKey, "user", m.UserID)
 		return []string{unknown}
 	}
 	var reply string
-	switch parts[2] {
+	var err error
+	switch action {
 	case instrActionRelay:
 		reply, err = s.relayInstruction(ctx, m, id, "", msg.ResponseCode)
 	case instrActionShow:
@@ -710,15 +706,7 @@ func (s *Service) onInstructionCard(ctx context.Context, m roster.Member, msg we
 		s.log.Warn("批示 card click with an unknown action", "key", msg.EventKey, "user", m.UserID)
 		return []string{unknown}
 	}
-	var ue *UserError
-	switch {
-	case errors.As(err, &ue):
-		return []string{ue.Msg}
-	case err != nil:
-		s.log.Error("批示 card click", "key", msg.EventKey, "user", m.UserID, "err", err)
-		return []string{apology}
-	}
-	return []string{reply}
+	return s.cardReply(reply, err, "批示 card click", "key", msg.EventKey, "user", m.UserID)
 }
 
 // instructionDetail is the whole chain of a 批示, for leaders, admins and

@@ -57,15 +57,6 @@ func (e *dutyEnv) instruct(r incident.Report, content string) incident.Instructi
 	return list[len(list)-1]
 }
 
-// fireRef hands a deadline about a record to the handler, as the scheduler
-// does when it is due.
-func (e *dutyEnv) fireRef(key, kind string, ref int64) {
-	e.t.Helper()
-	if err := e.svc.HandleDeadline(e.ctx, duty.Deadline{Key: key, Kind: kind, Ref: ref, DueAt: e.clock.Now()}); err != nil {
-		e.t.Fatalf("HandleDeadline(%s): %v", key, err)
-	}
-}
-
 // deadline reads a stored deadline.
 func (e *dutyEnv) deadline(key string) duty.Deadline {
 	e.t.Helper()

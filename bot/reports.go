@@ -1091,12 +1091,7 @@ func (s *Service) onReportFollowUp(ctx context.Context, d duty.Deadline) error {
 // onReportCard handles a report card's buttons: 批示 (the leader is asked
 // to type it) and 已阅 (the report's alert is acknowledged).
 func (s *Service) onReportCard(ctx context.Context, m roster.Member, msg wecom.Message) []string {
-	parts := strings.Split(msg.EventKey, ":")
-	var id int64
-	ok := len(parts) == 3
-	if ok {
-		id, ok = parseEntryID(parts[1])
-	}
+	id, action, ok := parseCardKey(msg.EventKey)
 	if !ok {
 		s.log.Warn("report card with a bad key", "key", msg.EventKey)
 		return []string{"这张快报卡片无效，请发送「批示 <编号> <内容>」。"}
@@ -1112,7 +1107,7 @@ func (s *Service) onReportCard(ctx context.Context, m roster.Member, msg wecom.M
 		s.log.Error("report card", "report", id, "err", err)
 		return []string{apology}
 	}
-	switch parts[2] {
+	switch action {
 	case "instruct":
 		if text := s.promptInstruction(ctx, m, r.ID); text != "" {
 			return []string{text}

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -12,47 +11,6 @@ import (
 	"dutybot/roster/duty"
 	"dutybot/roster/incident"
 )
-
-// reportCardJSON is the part of a queued report card the tests read.
-type reportCardJSON struct {
-	MainTitle struct {
-		Title string `json:"title"`
-		Desc  string `json:"desc"`
-	} `json:"main_title"`
-	SubTitleText string `json:"sub_title_text"`
-	ButtonList   []struct {
-		Text string `json:"text"`
-		Key  string `json:"key"`
-	} `json:"button_list"`
-}
-
-// reportCardsTo returns the report cards among msgs sent to userID.
-func reportCardsTo(t *testing.T, msgs []sentMsg, userID string) []reportCardJSON {
-	t.Helper()
-	var out []reportCardJSON
-	for _, m := range sentTo(msgs, userID) {
-		if m.Kind != KindCard || !strings.HasPrefix(m.Ref, "report/") {
-			continue
-		}
-		var c reportCardJSON
-		if err := json.Unmarshal([]byte(m.Content), &c); err != nil {
-			t.Fatalf("card to %s: %v\n%s", userID, err, m.Content)
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-// reportTexts joins the texts among msgs sent to userID.
-func reportTexts(msgs []sentMsg, userID string) string {
-	var out []string
-	for _, m := range sentTo(msgs, userID) {
-		if m.Kind == KindText {
-			out = append(out, m.Content)
-		}
-	}
-	return strings.Join(out, "\n")
-}
 
 // reportsFiled lists every stored report, oldest first.
 func (e *dutyEnv) reportsFiled() []incident.Report {
@@ -116,10 +74,7 @@ func (e *dutyEnv) followUpDue(id int64, n int, remind bool) {
 	if remind {
 		key = rk
 	}
-	d := duty.Deadline{Key: key, Kind: duty.KindReportFollowUp, Ref: id, DueAt: e.clock.Now()}
-	if err := e.svc.HandleDeadline(e.ctx, d); err != nil {
-		e.t.Fatalf("HandleDeadline(%s): %v", key, err)
-	}
+	e.fireRef(key, duty.KindReportFollowUp, id)
 }
 
 // officeTime is hh:mm on dutyDay (plus days) as a time.
@@ -188,7 +143,7 @@ func TestReportOneLine(t *testing.T) {
 			if len(escs) != 1 || escs[0].Title != tc.title || r.EscalationID != escs[0].ID {
 				t.Errorf("escalations %s = %+v, report's %q; want one titled %q", tc.kind, escs, r.EscalationID, tc.title)
 			}
-			cards := reportCardsTo(t, e.sent(), "wangwu")
+			cards := cardsTo(t, e.sent(), "wangwu", "report/")
 			if len(cards) != 1 {
 				t.Fatalf("wangwu got %d report cards, want 1", len(cards))
 			}
@@ -221,8 +176,8 @@ func TestReportNoLeaderOnDuty(t *testing.T) {
 	e.sent()
 	mustContainAll(t, "reply", e.say("zhangsan", "报告 一般 其他 井盖缺失"), "已送全体领导 王五、赵六")
 	msgs := e.sent()
-	if len(reportCardsTo(t, msgs, "wangwu")) != 1 || len(reportCardsTo(t, msgs, "zhaoliu")) != 1 {
-		t.Errorf("cards: wangwu %d, zhaoliu %d; want one each", len(reportCardsTo(t, msgs, "wangwu")), len(reportCardsTo(t, msgs, "zhaoliu")))
+	if len(cardsTo(t, msgs, "wangwu", "report/")) != 1 || len(cardsTo(t, msgs, "zhaoliu", "report/")) != 1 {
+		t.Errorf("cards: wangwu %d, zhaoliu %d; want one each", len(cardsTo(t, msgs, "wangwu", "report/")), len(cardsTo(t, msgs, "zhaoliu", "report/")))
 	}
 }
 
@@ -338,7 +293,7 @@ func TestReportForm(t *testing.T) {
 	if _, err := e.incidents.ReportForm(e.ctx, "zhangsan"); err == nil {
 		t.Error("the form is still open after filing")
 	}
-	if len(reportCardsTo(t, e.sent(), "wangwu")) != 1 {
+	if len(cardsTo(t, e.sent(), "wangwu", "report/")) != 1 {
 		t.Error("the report from the form did not reach wangwu")
 	}
 	if escs := e.escalationsAbout(push.KindReport, "report/"+r.Number); len(escs) != 1 {
@@ -398,7 +353,7 @@ func TestReportFollowUpsAndFinal(t *testing.T) {
 	e.at(0, "10:50")
 	mustContainAll(t, "续报", e.say("zhangsan", "续报 "+r.Number+" 伤员已送医"),
 		"已续报快报 2026-1202-001（第 1 次续报，按时）", "已告知 王五", "下次续报时限 12:50")
-	tell := reportTexts(e.sent(), "wangwu")
+	tell := textsTo(e.sent(), "wangwu")
 	mustContainAll(t, "wangwu told", tell, "【续报】快报 2026-1202-001", "第 1 次续报", "张三", "伤员已送医")
 	r1, _ := followUpKeys(r.ID, 1)
 	r2, d2 := followUpKeys(r.ID, 2)
@@ -413,7 +368,7 @@ func TestReportFollowUpsAndFinal(t *testing.T) {
 	e.at(0, "13:00")
 	mustContainAll(t, "late 续报", e.say("sunba", "update 1202-001 道路恢复通行"), "第 2 次续报，逾期 10 分钟", "下次续报时限 15:00")
 	mustContainAll(t, "终报", e.say("zhangsan", "终报 "+r.Number+" 处置完毕"), "已终报快报 2026-1202-001", "不再需要续报")
-	mustContainAll(t, "wangwu told of the 终报", reportTexts(e.sent(), "wangwu"), "【终报】快报 2026-1202-001", "处置完毕")
+	mustContainAll(t, "wangwu told of the 终报", textsTo(e.sent(), "wangwu"), "【终报】快报 2026-1202-001", "处置完毕")
 	_, d3 := followUpKeys(r.ID, 3)
 	if d, ok := e.findDeadline(d3); !ok || d.Status != duty.DeadlineVoid {
 		t.Errorf("third follow-up deadline after the 终报 = %+v, %v; want void", d, ok)
@@ -451,7 +406,7 @@ func TestReportFollowUpDeadlines(t *testing.T) {
 	e.followUpDue(r.ID, 1, true)
 	msgs := e.sent()
 	for _, u := range []string{"lisi", "zhangsan"} {
-		mustContainAll(t, "reminder to "+u, reportTexts(msgs, u), "【续报提醒】快报 2026-1202-001", "11:00 前第 1 次续报", "续报 2026-1202-001 <内容>")
+		mustContainAll(t, "reminder to "+u, textsTo(msgs, u), "【续报提醒】快报 2026-1202-001", "11:00 前第 1 次续报", "续报 2026-1202-001 <内容>")
 	}
 	if len(e.escalationsAbout(push.KindReport, "followup/"+r.Number+"/1")) != 0 {
 		t.Error("the reminder raised an escalation")
@@ -466,7 +421,7 @@ func TestReportFollowUpDeadlines(t *testing.T) {
 	}
 	msgs = e.sent()
 	for _, u := range []string{"lisi", "zhangsan"} {
-		if got := strings.Count(reportTexts(msgs, u), "【续报逾期】"); got != 1 {
+		if got := strings.Count(textsTo(msgs, u), "【续报逾期】"); got != 1 {
 			t.Errorf("%s told of the overdue 续报 %d times, want once", u, got)
 		}
 	}

@@ -158,18 +158,14 @@ func requestID(args []string, cmd string) (int64, string, error) {
 // button ("request:<id>:<action>").
 func (s *Service) onRequestCard(ctx context.Context, m roster.Member, msg wecom.Message) []string {
 	const unknown = "无法识别这个按钮，请改用文字命令，例如「同意换班 12」「批准 12」。"
-	parts := strings.Split(msg.EventKey, ":")
-	var id int64
-	var err error
-	if len(parts) == 3 {
-		id, err = strconv.ParseInt(parts[1], 10, 64)
-	}
-	if len(parts) != 3 || err != nil {
+	id, action, ok := parseCardKey(msg.EventKey)
+	if !ok {
 		s.log.Warn("request card click with a malformed key", "key", msg.EventKey, "user", m.UserID)
 		return []string{unknown}
 	}
 	var reply string
-	switch parts[2] {
+	var err error
+	switch action {
 	case actionConsent:
 		reply, err = s.consent(ctx, m, id)
 	case actionDecline:
@@ -182,15 +178,7 @@ func (s *Service) onRequestCard(ctx context.Context, m roster.Member, msg wecom.
 		s.log.Warn("request card click with an unknown action", "key", msg.EventKey, "user", m.UserID)
 		return []string{unknown}
 	}
-	var ue *UserError
-	switch {
-	case errors.As(err, &ue):
-		return []string{ue.Msg}
-	case err != nil:
-		s.log.Error("request card click", "key", msg.EventKey, "user", m.UserID, "err", err)
-		return []string{apology}
-	}
-	return []string{reply}
+	return s.cardReply(reply, err, "request card click", "key", msg.EventKey, "user", m.UserID)
 }
 
 // requireDecider runs fn for leaders and admins only (card buttons skip

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"strconv"
 	"strings"
 	"time"
 
@@ -299,9 +298,8 @@ func (s *Service) cmdHere(ctx context.Context, req Request) (string, error) {
 
 // onSpotCheckCard answers a spot check from its card's 在岗 button.
 func (s *Service) onSpotCheckCard(ctx context.Context, m roster.Member, msg wecom.Message) []string {
-	idText := strings.TrimPrefix(msg.EventKey, cardSpotCheckPrefix+":")
-	id, err := strconv.ParseInt(idText, 10, 64)
-	if err != nil {
+	id, ok := parseCardIDKey(msg.EventKey)
+	if !ok {
 		s.log.Warn("spot check button with a bad key", "key", msg.EventKey)
 		return []string{"无法识别这个查岗按钮，请直接回复「在岗」。"}
 	}

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -12,48 +11,6 @@ import (
 	"dutybot/roster"
 	"dutybot/roster/duty"
 )
-
-// spotCardJSON is the part of a queued template card the tests read.
-type spotCardJSON struct {
-	TaskID    string `json:"task_id"`
-	MainTitle struct {
-		Title string `json:"title"`
-		Desc  string `json:"desc"`
-	} `json:"main_title"`
-	SubTitleText string `json:"sub_title_text"`
-	ButtonList   []struct {
-		Text string `json:"text"`
-		Key  string `json:"key"`
-	} `json:"button_list"`
-}
-
-// spotCardsTo returns the spot-check cards among msgs sent to userID.
-func spotCardsTo(t *testing.T, msgs []sentMsg, userID string) []spotCardJSON {
-	t.Helper()
-	var out []spotCardJSON
-	for _, m := range sentTo(msgs, userID) {
-		if m.Kind != KindCard || !strings.HasPrefix(m.Ref, "spot/") {
-			continue
-		}
-		var c spotCardJSON
-		if err := json.Unmarshal([]byte(m.Content), &c); err != nil {
-			t.Fatalf("card to %s: %v\n%s", userID, err, m.Content)
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-// spotTexts joins the text messages among msgs sent to userID.
-func spotTexts(msgs []sentMsg, userID string) string {
-	var out []string
-	for _, m := range sentTo(msgs, userID) {
-		if m.Kind == KindText {
-			out = append(out, m.Content)
-		}
-	}
-	return strings.Join(out, "\n")
-}
 
 // spotChecks lists every stored spot check.
 func (e *dutyEnv) spotChecks() []duty.SpotCheck {
@@ -78,10 +35,7 @@ func (e *dutyEnv) spotCheck(id int64) duty.SpotCheck {
 // spotDue hands a check's deadline to the handler, as the scheduler does.
 func (e *dutyEnv) spotDue(id int64) {
 	e.t.Helper()
-	d := duty.Deadline{Key: duty.RefKey(duty.KindSpotCheckDue, id), Kind: duty.KindSpotCheckDue, Ref: id, DueAt: e.clock.Now()}
-	if err := e.svc.HandleDeadline(e.ctx, d); err != nil {
-		e.t.Fatalf("HandleDeadline(%s): %v", d.Key, err)
-	}
+	e.fireRef(duty.RefKey(duty.KindSpotCheckDue, id), duty.KindSpotCheckDue, id)
 }
 
 // spotEscalations lists the escalations of one check, open or not.
@@ -110,7 +64,7 @@ func (e *dutyEnv) spotEscalations(id int64) []push.Escalation {
 
 // startSpotCheck is 王五 checking 张三 at 09:00 on 白班; it returns the
 // check and the card 张三 got.
-func startSpotCheck(t *testing.T, e *dutyEnv) (duty.SpotCheck, spotCardJSON) {
+func startSpotCheck(t *testing.T, e *dutyEnv) (duty.SpotCheck, cardJSON) {
 	t.Helper()
 	e.at(0, "09:00")
 	e.sent()
@@ -120,7 +74,7 @@ func startSpotCheck(t *testing.T, e *dutyEnv) (duty.SpotCheck, spotCardJSON) {
 	if len(cs) != 1 {
 		t.Fatalf("stored checks = %+v, want one", cs)
 	}
-	cards := spotCardsTo(t, e.sent(), "zhangsan")
+	cards := cardsTo(t, e.sent(), "zhangsan", "spot/")
 	if len(cards) != 1 {
 		t.Fatalf("cards to zhangsan = %+v, want one", cards)
 	}
@@ -135,7 +89,7 @@ func TestSpotCheckByLeader(t *testing.T) {
 			reply := e.say("wangwu", text)
 			mustContainAll(t, "reply", reply, "已查岗 1 人", "张三（白班）", "09:05 前确认在岗", "5 分钟")
 			msgs := e.sent()
-			cards := spotCardsTo(t, msgs, "zhangsan")
+			cards := cardsTo(t, msgs, "zhangsan", "spot/")
 			cs := e.spotChecks()
 			if len(cs) != 1 || len(cards) != 1 {
 				t.Fatalf("checks %+v, cards %+v; want one of each", cs, cards)
@@ -187,7 +141,7 @@ func TestSpotCheckAnsweredInTime(t *testing.T) {
 				t.Errorf("stored = %+v, want answered via %s at 09:01:20", got, tc.wantVia)
 			}
 			msgs := e.sent()
-			mustContainAll(t, "to 王五", spotTexts(msgs, "wangwu"), "张三 已于 09:01 确认在岗（用时 1 分 20 秒）")
+			mustContainAll(t, "to 王五", textsTo(msgs, "wangwu"), "张三 已于 09:01 确认在岗（用时 1 分 20 秒）")
 			d, err := e.duty.Deadline(e.ctx, duty.RefKey(duty.KindSpotCheckDue, sc.ID))
 			if err != nil {
 				t.Fatal(err)
@@ -233,8 +187,8 @@ func TestSpotCheckMissed(t *testing.T) {
 	}
 	mustContainAll(t, "body", escs[0].Body, "张三", "09:05", "王五 发起的查岗")
 	msgs := e.sent()
-	mustContainAll(t, "to 张三", spotTexts(msgs, "zhangsan"), "已记为脱岗", "在岗")
-	mustContainAll(t, "to 王五", spotTexts(msgs, "wangwu"), "张三 未在 09:05 前确认在岗", got.EscalationID)
+	mustContainAll(t, "to 张三", textsTo(msgs, "zhangsan"), "已记为脱岗", "在岗")
+	mustContainAll(t, "to 王五", textsTo(msgs, "wangwu"), "张三 未在 09:05 前确认在岗", got.EscalationID)
 
 	// Fired again (a restart before it was closed): nothing new.
 	e.spotDue(sc.ID)
@@ -256,7 +210,7 @@ func TestSpotCheckMissed(t *testing.T) {
 	if escs := e.spotEscalations(sc.ID); len(escs) != 1 || escs[0].Status != push.StatusResolved {
 		t.Errorf("escalation after the late answer = %+v, want resolved", escs)
 	}
-	mustContainAll(t, "to 王五", spotTexts(e.sent(), "wangwu"), "张三 于 09:10 补答在岗", "仍记为脱岗")
+	mustContainAll(t, "to 王五", textsTo(e.sent(), "wangwu"), "张三 于 09:10 补答在岗", "仍记为脱岗")
 }
 
 func TestSpotCheckLateAnswerBeforeTheDeadlineActs(t *testing.T) {
@@ -334,7 +288,7 @@ func TestSpotCheckNotTwiceWhilePending(t *testing.T) {
 	if cs := e.spotChecks(); len(cs) != 1 || cs[0].ID != sc.ID {
 		t.Errorf("checks = %+v, want only the first", cs)
 	}
-	if cards := spotCardsTo(t, e.sent(), "zhangsan"); len(cards) != 0 {
+	if cards := cardsTo(t, e.sent(), "zhangsan", "spot/"); len(cards) != 0 {
 		t.Errorf("second card sent: %+v", cards)
 	}
 }
@@ -466,7 +420,7 @@ func TestRandomSpotCheckRuns(t *testing.T) {
 		t.Fatalf("checks = %+v, want one of lisi by the system", cs)
 	}
 	msgs := e.sent()
-	cards := spotCardsTo(t, msgs, "lisi")
+	cards := cardsTo(t, msgs, "lisi", "spot/")
 	if len(cards) != 1 || cards[0].ButtonList[0].Key != fmt.Sprintf("spot:%d", cs[0].ID) {
 		t.Fatalf("cards to lisi = %+v, want one", cards)
 	}

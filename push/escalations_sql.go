@@ -253,16 +253,26 @@ func (s *SQLStore) OpenEscalations(ctx context.Context) ([]Escalation, error) {
 		return nil, fmt.Errorf("list open escalations: %w", err)
 	}
 	defer rows.Close()
+	out, err := scanEscalations(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list open escalations: %w", err)
+	}
+	return out, rows.Err()
+}
+
+// scanEscalations reads the rows of a query for escalationColumns, in
+// order; the caller checks rows.Err.
+func scanEscalations(rows *sql.Rows) ([]Escalation, error) {
 	var out []Escalation
 	cache := policyCache{}
 	for rows.Next() {
 		e, err := scanEscalation(rows, cache)
 		if err != nil {
-			return nil, fmt.Errorf("list open escalations: %w", err)
+			return nil, err
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RecordSent appends to the delivery log.
@@ -290,12 +300,25 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, x.EscalationID, x.Step, x.Round, string(
 
 // SentFor lists an escalation's delivery log, oldest first.
 func (s *SQLStore) SentFor(ctx context.Context, escalationID string) ([]Sent, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, escalation_id, step, round, channel, target, provider_id,
-status, error, latency_ms, at FROM notifications WHERE escalation_id = ? ORDER BY id`, escalationID)
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+sentColumns+` FROM notifications WHERE escalation_id = ? ORDER BY id`, escalationID)
 	if err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)
 	}
 	defer rows.Close()
+	out, err := scanSent(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list notifications: %w", err)
+	}
+	return out, rows.Err()
+}
+
+// sentColumns are the notifications columns scanSent reads.
+const sentColumns = `id, escalation_id, step, round, channel, target, provider_id,
+status, error, latency_ms, at`
+
+// scanSent reads the rows of a query for sentColumns, in order; the caller
+// checks rows.Err.
+func scanSent(rows *sql.Rows) ([]Sent, error) {
 	var out []Sent
 	for rows.Next() {
 		var x Sent
@@ -303,13 +326,14 @@ status, error, latency_ms, at FROM notifications WHERE escalation_id = ? ORDER B
 		var ms int64
 		if err := rows.Scan(&x.ID, &x.EscalationID, &x.Step, &x.Round, &channel, &x.Target, &x.ProviderID,
 			&x.Status, &x.Error, &ms, &at); err != nil {
-			return nil, fmt.Errorf("list notifications: %w", err)
+			return nil, err
 		}
 		x.Channel, x.Latency = Channel(channel), time.Duration(ms)*time.Millisecond
+		var err error
 		if x.At, err = roster.ParseTimeText(at); err != nil {
-			return nil, fmt.Errorf("list notifications: %w", err)
+			return nil, err
 		}
 		out = append(out, x)
 	}
-	return out, rows.Err()
+	return out, nil
 }

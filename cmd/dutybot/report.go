@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -114,7 +115,7 @@ func reportFormat(format, out string, accepted ...string) (string, error) {
 		return "", fmt.Errorf("--format %q: want one of %s", format, strings.Join(accepted, ", "))
 	}
 	if kind == "xlsx" && out == "" {
-		return "", errors.New("--format xlsx needs -o FILE (a workbook is not written to a terminal)")
+		return "", errXLSXNeedsFile
 	}
 	return kind, nil
 }
@@ -126,9 +127,19 @@ func fileExt(path string) string {
 	return ""
 }
 
+// errXLSXNeedsFile refuses a workbook without -o.
+var errXLSXNeedsFile = errors.New("--format xlsx needs -o FILE (a workbook is not written to a terminal)")
+
 // writeOutput writes what render produces to out, or stdout when out is
-// empty; a failed render leaves no file behind.
+// empty; a failed render writes nothing and leaves no file behind.
 func writeOutput(out string, stdout, stderr io.Writer, what string, render func(io.Writer) error) error {
+	return writeOutputNote(out, stdout, stderr, "write "+out, "wrote "+what+" to "+out, render)
+}
+
+// writeOutputNote is writeOutput with the caller's words: an error writing
+// out is "<errPrefix>: <err>", and note is told on stderr once out is
+// written.
+func writeOutputNote(out string, stdout, stderr io.Writer, errPrefix, note string, render func(io.Writer) error) error {
 	var buf bytes.Buffer
 	if err := render(&buf); err != nil {
 		return err
@@ -138,20 +149,46 @@ func writeOutput(out string, stdout, stderr io.Writer, what string, render func(
 		return err
 	}
 	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", out, err)
+		return fmt.Errorf("%s: %w", errPrefix, err)
 	}
-	fmt.Fprintf(stderr, "wrote %s to %s\n", what, out)
+	fmt.Fprintln(stderr, note)
 	return nil
+}
+
+// reportFlags are the flags both report subcommands take; formats names
+// the accepted --format values for its help.
+type reportFlags struct {
+	config, format, out, asOf *string
+}
+
+func newReportFlags(fs *flag.FlagSet, formats string) reportFlags {
+	return reportFlags{
+		config: fs.String("config", "", "YAML configuration file (optional; DUTYBOT_* variables override it)"),
+		format: fs.String("format", "", formats+" (default: from -o's extension, else md)"),
+		out:    fs.String("o", "", "output file (default: stdout; xlsx needs a file)"),
+		asOf:   fs.String("as-of", "", "read the records as they stood then, YYYY-MM-DDTHH:MM office time (default: now)"),
+	}
+}
+
+// open opens the store and reads --as-of; closeStore closes the store.
+func (f reportFlags) open(ctx context.Context, stderr io.Writer) (b report.Builder, asOf time.Time, closeStore func(), err error) {
+	b, closeStore, err = openReports(ctx, *f.config, stderr)
+	if err != nil {
+		return report.Builder{}, time.Time{}, nil, err
+	}
+	asOf, err = parseAsOf(*f.asOf, b.Loc)
+	if err != nil {
+		closeStore()
+		return report.Builder{}, time.Time{}, nil, err
+	}
+	return b, asOf, closeStore, nil
 }
 
 // reportDailyCmd writes the bulletin of one duty day.
 func reportDailyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("report daily", stderr)
-	path := fs.String("config", "", "YAML configuration file (optional; DUTYBOT_* variables override it)")
 	dateFlag := fs.String("date", "", "the duty day, YYYY-MM-DD (required)")
-	format := fs.String("format", "", "md, html or xlsx (default: from -o's extension, else md)")
-	out := fs.String("o", "", "output file (default: stdout; xlsx needs a file)")
-	asOfFlag := fs.String("as-of", "", "read the records as they stood then, YYYY-MM-DDTHH:MM office time (default: now)")
+	f := newReportFlags(fs, "md, html or xlsx")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -166,24 +203,20 @@ func reportDailyCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return fmt.Errorf("--date %q: want a day as YYYY-MM-DD, e.g. 2026-11-24", *dateFlag)
 	}
-	kind, err := reportFormat(*format, *out, "md", "html", "xlsx")
+	kind, err := reportFormat(*f.format, *f.out, "md", "html", "xlsx")
 	if err != nil {
 		return err
 	}
-	b, closeStore, err := openReports(ctx, *path, stderr)
+	b, asOf, closeStore, err := f.open(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	asOf, err := parseAsOf(*asOfFlag, b.Loc)
-	if err != nil {
-		return err
-	}
 	d, err := b.Daily(ctx, day, asOf)
 	if err != nil {
 		return err
 	}
-	return writeOutput(*out, stdout, stderr, d.Title(), func(w io.Writer) error {
+	return writeOutput(*f.out, stdout, stderr, d.Title(), func(w io.Writer) error {
 		switch kind {
 		case "html":
 			return d.HTML(w)
@@ -198,13 +231,10 @@ func reportDailyCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 // reportMonthlyCmd writes the statistics of a month or a year.
 func reportMonthlyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("report monthly", stderr)
-	path := fs.String("config", "", "YAML configuration file (optional; DUTYBOT_* variables override it)")
 	monthFlag := fs.String("month", "", "the month, YYYY-MM")
 	yearFlag := fs.String("year", "", "the year, YYYY (instead of --month)")
-	format := fs.String("format", "", "md, html, xlsx or csv (default: from -o's extension, else md)")
-	out := fs.String("o", "", "output file (default: stdout; xlsx needs a file)")
+	f := newReportFlags(fs, "md, html, xlsx or csv")
 	chart := fs.String("chart", "", "also write a PNG chart to this file")
-	asOfFlag := fs.String("as-of", "", "read the records as they stood then, YYYY-MM-DDTHH:MM office time (default: now)")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -231,27 +261,23 @@ func reportMonthlyCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 	default:
 		return errors.New("give --month YYYY-MM (e.g. --month 2026-11) or --year YYYY (e.g. --year 2026)")
 	}
-	kind, err := reportFormat(*format, *out, "md", "html", "xlsx", "csv")
+	kind, err := reportFormat(*f.format, *f.out, "md", "html", "xlsx", "csv")
 	if err != nil {
 		return err
 	}
 	if *chart != "" && !strings.EqualFold(fileExt(*chart), ".png") {
 		return fmt.Errorf("--chart %q: the chart is a PNG; name the file *.png", *chart)
 	}
-	b, closeStore, err := openReports(ctx, *path, stderr)
+	b, asOf, closeStore, err := f.open(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	asOf, err := parseAsOf(*asOfFlag, b.Loc)
-	if err != nil {
-		return err
-	}
 	st, err := b.Monthly(ctx, p, asOf)
 	if err != nil {
 		return err
 	}
-	if err := writeOutput(*out, stdout, stderr, "statistics of "+p.Label(), func(w io.Writer) error {
+	if err := writeOutput(*f.out, stdout, stderr, "statistics of "+p.Label(), func(w io.Writer) error {
 		switch kind {
 		case "html":
 			return st.HTML(w)

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -236,7 +235,7 @@ func rosterExportCmd(ctx context.Context, args []string, stdout, stderr io.Write
 		export = roster.ExportCSV
 	case "xlsx":
 		if *out == "" {
-			return errors.New("--format xlsx needs -o FILE (a workbook is not written to a terminal)")
+			return errXLSXNeedsFile
 		}
 		export = roster.ExportXLSX
 	default:
@@ -256,21 +255,8 @@ func rosterExportCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	if *out == "" {
-		return export(stdout, as, members, env.settings.Shifts)
-	}
-	f, err := os.Create(*out)
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := export(f, as, members, env.settings.Shifts); err != nil {
-		f.Close()
-		os.Remove(*out)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	fmt.Fprintf(stderr, "exported %d assignment(s), %s to %s, to %s\n", len(as), from, to, *out)
-	return nil
+	note := fmt.Sprintf("exported %d assignment(s), %s to %s, to %s", len(as), from, to, *out)
+	return writeOutputNote(*out, stdout, stderr, "export", note, func(w io.Writer) error {
+		return export(w, as, members, env.settings.Shifts)
+	})
 }

@@ -22,6 +22,11 @@ func (d Daily) clock(t time.Time) string {
 	return lt.Format("01-02 15:04")
 }
 
+// shiftLine is "白班 08:30–17:30：带班领导 王五（准时 08:25）；值班员 …".
+func shiftLine(s ShiftFacts) string {
+	return fmt.Sprintf("%s %s：带班领导 %s；值班员 %s", s.Name, s.Hours, peopleLine(s.Leaders), peopleLine(s.Officers))
+}
+
 // peopleLine is "王五（准时 08:25）、赵六（未签到）".
 func peopleLine(ps []Person) string {
 	if len(ps) == 0 {
@@ -121,7 +126,7 @@ func (d Daily) Markdown() string {
 		b.WriteString("· 无班次\n")
 	}
 	for _, s := range d.Shifts {
-		fmt.Fprintf(&b, "· %s %s：带班领导 %s；值班员 %s\n", s.Name, s.Hours, peopleLine(s.Leaders), peopleLine(s.Officers))
+		b.WriteString("· " + shiftLine(s) + "\n")
 	}
 
 	fmt.Fprintf(&b, "\n**二、突发事件**（%d 件", len(d.Reports))
@@ -129,20 +134,10 @@ func (d Daily) Markdown() string {
 		fmt.Fprintf(&b, "，<font color=\"warning\">迟报 %d 件</font>", n)
 	}
 	b.WriteString("）\n")
-	if len(d.Reports) == 0 {
-		b.WriteString("· 无\n")
-	}
-	for _, r := range d.Reports {
-		b.WriteString("· " + d.reportLine(r) + "\n")
-	}
+	writeBullets(&b, d.Reports, d.reportLine)
 
 	fmt.Fprintf(&b, "\n**三、领导批示**（%d 条）\n", len(d.Instructions))
-	if len(d.Instructions) == 0 {
-		b.WriteString("· 无\n")
-	}
-	for _, in := range d.Instructions {
-		b.WriteString("· " + d.instructionLine(in) + "\n")
-	}
+	writeBullets(&b, d.Instructions, d.instructionLine)
 
 	b.WriteString("\n**四、在岗检查**\n")
 	fmt.Fprintf(&b, "· 空岗 %d 次；%s\n", len(d.Absences), d.spotSummary())
@@ -154,21 +149,22 @@ func (d Daily) Markdown() string {
 	}
 
 	fmt.Fprintf(&b, "\n**五、待办事项**（%d 项未办结）\n", len(d.Pending))
-	if len(d.Pending) == 0 {
-		b.WriteString("· 无\n")
-	}
-	for _, p := range d.Pending {
-		b.WriteString("· " + d.pendingLine(p) + "\n")
-	}
+	writeBullets(&b, d.Pending, d.pendingLine)
 
 	fmt.Fprintf(&b, "\n**六、告警**（%d 条）\n", len(d.Escalations))
-	if len(d.Escalations) == 0 {
+	writeBullets(&b, d.Escalations, d.escalationLine)
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// writeBullets writes a "· " line for each item, or "· 无" when there are
+// none.
+func writeBullets[T any](b *strings.Builder, items []T, line func(T) string) {
+	if len(items) == 0 {
 		b.WriteString("· 无\n")
 	}
-	for _, e := range d.Escalations {
-		b.WriteString("· " + d.escalationLine(e) + "\n")
+	for _, x := range items {
+		b.WriteString("· " + line(x) + "\n")
 	}
-	return strings.TrimRight(b.String(), "\n")
 }
 
 // leadersAndOfficers are the day's people across its shifts, each once.
@@ -230,7 +226,7 @@ func (d Daily) holidayMarkdown() string {
 	fmt.Fprintf(&b, "# %s\n> %s\n", d.Title(), d.span())
 	fmt.Fprintf(&b, "\n**值班领导**：%s\n**值班人员**：%s\n", orNone(leaders), orNone(officers))
 	for _, s := range d.Shifts {
-		fmt.Fprintf(&b, "· %s %s：带班领导 %s；值班员 %s\n", s.Name, s.Hours, peopleLine(s.Leaders), peopleLine(s.Officers))
+		b.WriteString("· " + shiftLine(s) + "\n")
 	}
 	b.WriteString("\n**重要事项**\n")
 	if d.Quiet() {
