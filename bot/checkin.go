@@ -246,7 +246,7 @@ func (s *Service) resolveMissedCheckin(ctx context.Context, m roster.Member, sr 
 		}
 	}
 	text := fmt.Sprintf("空岗解除：%s 已于 %s 补签到 %s %s %s（迟到 %s），空岗告警已解除，空岗记录保留。",
-		displayName(m), s.checkinClock(sr.Date, c.At), sr.Date.Label(), sr.Shift.Name, sr.Shift.Hours(), checkinMinutes(c.MinutesLate))
+		displayName(m), s.checkinClock(sr.Date, c.At), sr.Date.Label(), sr.Shift.Name, sr.Shift.Hours(), roster.MinutesLabel(c.MinutesLate))
 	if err := s.notifyAll(ctx, s.checkinBosses(ctx, sr, m.UserID), text); err != nil {
 		s.log.Error("tell leaders of a late check-in", "user", m.UserID, "err", err)
 	}
@@ -291,20 +291,9 @@ func checkinStatusText(c duty.Checkin) string {
 	case duty.CheckinOnTime:
 		return "按时到岗"
 	case duty.CheckinLate:
-		return "迟到 " + checkinMinutes(c.MinutesLate)
+		return "迟到 " + roster.MinutesLabel(c.MinutesLate)
 	}
 	return c.Status
-}
-
-// checkinMinutes shows minutes as "25 分钟" or "2 小时 5 分钟".
-func checkinMinutes(n int) string {
-	switch {
-	case n < 60:
-		return fmt.Sprintf("%d 分钟", n)
-	case n%60 == 0:
-		return fmt.Sprintf("%d 小时", n/60)
-	}
-	return fmt.Sprintf("%d 小时 %d 分钟", n/60, n%60)
 }
 
 // checkinClock shows t as HH:MM, with the date when it is not on the duty
@@ -472,12 +461,12 @@ func (s *Service) checkout(ctx context.Context, m roster.Member, sr roster.Shift
 	}
 	s.log.Info("early leave", "date", sr.Date, "shift", sr.Shift.Name, "user", m.UserID, "minutes", early)
 	text := fmt.Sprintf("早退：%s（%s）于 %s 签退 %s %s %s，距下班提前 %s。",
-		displayName(m), c.Role.Label(), when, sr.Date.Label(), sr.Shift.Name, sr.Shift.Hours(), checkinMinutes(early))
+		displayName(m), c.Role.Label(), when, sr.Date.Label(), sr.Shift.Name, sr.Shift.Hours(), roster.MinutesLabel(early))
 	if err := s.notifyAll(ctx, s.checkinBosses(ctx, sr, m.UserID), text); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("已签退：%s %s %s，%s 签退，距下班还有 %s，记为早退，已通知带班领导。",
-		sr.Date.Label(), sr.Shift.Name, sr.Shift.Hours(), when, checkinMinutes(early)), nil
+		sr.Date.Label(), sr.Shift.Name, sr.Shift.Hours(), when, roster.MinutesLabel(early)), nil
 }
 
 // onLocation takes a location a member sent (message, LOCATION event or
@@ -644,7 +633,7 @@ func (s *Service) onReminder(ctx context.Context, d duty.Deadline) error {
 	var b strings.Builder
 	switch {
 	case d.Kind == duty.KindRemindBefore:
-		fmt.Fprintf(&b, "值班提醒：%s后（%s）%s %s 开班，您是%s。", checkinMinutes(int(sr.Start.Sub(now).Round(time.Minute).Minutes())),
+		fmt.Fprintf(&b, "值班提醒：%s后（%s）%s %s 开班，您是%s。", roster.MinutesLabel(int(sr.Start.Sub(now).Round(time.Minute).Minutes())),
 			s.checkinClock(today, sr.Start), d.Shift, sr.Shift.Hours(), role)
 	case d.Date == today.AddDays(1):
 		fmt.Fprintf(&b, "值班提醒：您明天（%s）%s %s 值班（%s）。", d.Date.Label(), d.Shift, sr.Shift.Hours(), role)
@@ -779,7 +768,7 @@ func (s *Service) cmdCheckinRecords(ctx context.Context, req Request) (string, e
 			case duty.CheckoutNormal:
 				fmt.Fprintf(&b, "；%s 签退", s.checkinClock(d, c.CheckedOutAt))
 			case duty.CheckoutEarly:
-				fmt.Fprintf(&b, "；%s 签退，早退 %s", s.checkinClock(d, c.CheckedOutAt), checkinMinutes(c.MinutesEarly))
+				fmt.Fprintf(&b, "；%s 签退，早退 %s", s.checkinClock(d, c.CheckedOutAt), roster.MinutesLabel(c.MinutesEarly))
 			}
 		}
 		if known {

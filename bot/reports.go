@@ -680,8 +680,8 @@ func (s *Service) fileReport(ctx context.Context, m roster.Member, r incident.Re
 	fmt.Fprintf(&b, "）：%s\n", clip(r.Summary, 60))
 	known, due := s.reportClock(r.KnownAt, now), s.reportClock(r.DueAt, now)
 	if r.Late() {
-		fmt.Fprintf(&b, "迟报 %d 分钟：获知 %s，报送时限 %s（%s内），报送 %s。\n", lateMinutes(r.LateBy), known, due,
-			durationText(s.reportDeadline(r.Level)), now.In(s.loc).Format("15:04"))
+		fmt.Fprintf(&b, "迟报 %s：获知 %s，报送时限 %s（%s内），报送 %s。\n", roster.MinutesLabel(lateMinutes(r.LateBy)), known, due,
+			roster.MinutesLabel(lateMinutes(s.reportDeadline(r.Level))), now.In(s.loc).Format("15:04"))
 	} else {
 		fmt.Fprintf(&b, "按时报送：获知 %s，报送时限 %s。\n", known, due)
 	}
@@ -703,14 +703,6 @@ func (s *Service) reportClock(t, now time.Time) string {
 		return t.In(s.loc).Format("15:04")
 	}
 	return t.In(s.loc).Format("01-02 15:04")
-}
-
-// durationText is "30 分钟" or "2 小时".
-func durationText(d time.Duration) string {
-	if d >= time.Hour && d%time.Hour == 0 {
-		return fmt.Sprintf("%d 小时", d/time.Hour)
-	}
-	return fmt.Sprintf("%d 分钟", lateMinutes(d))
 }
 
 func nameMap(byID map[string]roster.Member) map[string]string {
@@ -819,7 +811,7 @@ func (s *Service) reportFacts(r incident.Report, byID map[string]roster.Member) 
 func (s *Service) reportBody(r incident.Report, byID map[string]roster.Member) string {
 	status := "按时报送"
 	if r.Late() {
-		status = fmt.Sprintf("迟报 %d 分钟", lateMinutes(r.LateBy))
+		status = "迟报 " + roster.MinutesLabel(lateMinutes(r.LateBy))
 	}
 	return fmt.Sprintf("快报 %s（%s %s%s），%s %s 报送，%s。%s", r.Number, r.Level.Label(), r.Category.Label(), sensitiveMark(r),
 		nameOf(nameMap(byID), r.FiledBy), r.FiledAt.In(s.loc).Format("01-02 15:04"), status, s.reportFacts(r, byID))
@@ -981,7 +973,7 @@ func (s *Service) cmdFollowUp(ctx context.Context, req Request, kind string) (st
 	names := nameMap(byID)
 	status := "按时"
 	if f.LateBy > 0 {
-		status = fmt.Sprintf("逾期 %d 分钟", lateMinutes(f.LateBy))
+		status = "逾期 " + roster.MinutesLabel(lateMinutes(f.LateBy))
 	}
 	what := fmt.Sprintf("第 %d 次续报", n)
 	if kind == incident.FollowUpFinal {
@@ -1308,7 +1300,7 @@ func (s *Service) reportDetail(ctx context.Context, r incident.Report) (string, 
 	fmt.Fprintf(&b, "\n%s", s.reportFacts(r, byID))
 	status := "按时报送"
 	if r.Late() {
-		status = fmt.Sprintf("迟报 %d 分钟", lateMinutes(r.LateBy))
+		status = "迟报 " + roster.MinutesLabel(lateMinutes(r.LateBy))
 	}
 	fmt.Fprintf(&b, "\n报送：%s %s（%s），时限 %s，%s", nameOf(names, r.FiledBy), at(r.FiledAt), slotLabel(roster.Slot{Date: r.Date, Shift: r.Shift}),
 		at(r.DueAt), status)

@@ -348,3 +348,11 @@ func TestAddWorkingDays(t *testing.T) {
 		t.Error("IsWorkingDay: holiday, 调休 Saturday or Sunday misjudged")
 	}
 }
+
+func TestMinutesLabel(t *testing.T) {
+	for n, want := range map[int]string{0: "0 分钟", 25: "25 分钟", 60: "1 小时", 125: "2 小时 5 分钟", 598: "9 小时 58 分钟"} {
+		if got := MinutesLabel(n); got != want {
+			t.Errorf("MinutesLabel(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

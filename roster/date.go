@@ -106,3 +106,15 @@ func ParseDateText(s string) (Date, error) {
 	}
 	return ParseDate(s)
 }
+
+// MinutesLabel shows a number of minutes as people say it: "25 分钟",
+// "2 小时", "2 小时 5 分钟".
+func MinutesLabel(n int) string {
+	switch {
+	case n < 60:
+		return fmt.Sprintf("%d 分钟", n)
+	case n%60 == 0:
+		return fmt.Sprintf("%d 小时", n/60)
+	}
+	return fmt.Sprintf("%d 小时 %d 分钟", n/60, n%60)
+}

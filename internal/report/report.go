@@ -140,14 +140,5 @@ func minutes(d time.Duration) int {
 	return max(m, 1)
 }
 
-// lateLabel is "迟报 N 分钟" (hours when long).
-func durationLabel(d time.Duration) string {
-	m := minutes(d)
-	if m < 60 {
-		return fmt.Sprintf("%d 分钟", m)
-	}
-	if m%60 == 0 {
-		return fmt.Sprintf("%d 小时", m/60)
-	}
-	return fmt.Sprintf("%d 小时 %d 分钟", m/60, m%60)
-}
+// durationLabel is a duration in started minutes, as people say it ("25 分钟", "1 小时 5 分钟").
+func durationLabel(d time.Duration) string { return roster.MinutesLabel(minutes(d)) }
