@@ -198,6 +198,9 @@ func (e *Engine) advance(ctx context.Context, id string) {
 		e.timers.Set(id, esc.NextAt)
 		return
 	}
+	if m := e.cfg.Metrics; m != nil {
+		m.TimerLateness.Observe(now.Sub(esc.NextAt).Seconds())
+	}
 	next := esc
 	next.Step++
 	if next.Step == len(esc.Policy.Steps) {

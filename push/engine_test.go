@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"dutybot/internal/clock"
+	"dutybot/internal/metrics"
 	"dutybot/roster"
 )
 
@@ -106,6 +108,7 @@ type engineEnv struct {
 	notifier *recNotifier
 	apns     *fakeSender
 	policies Policies
+	metrics  *metrics.Metrics // nil: none
 }
 
 var testPolicy = Policy{Kind: "test", Urgency: Critical, Repeat: 1, Steps: []Step{
@@ -139,6 +142,7 @@ func (env *engineEnv) engine() (*Engine, func()) {
 		Resolver: mapResolver{TargetLeaderOnDuty: {"wangwu"}, "role:leader": {"wangwu", "lisi"}, TargetAdmins: {"zhaoliu"}},
 		Senders:  map[Platform]Sender{IOS: env.apns},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Metrics:  env.metrics,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -312,6 +316,33 @@ func TestEngineRestartFiresOverdueOnce(t *testing.T) {
 	stored, _ := env.store.Escalation(ctx, esc.ID)
 	if stored.Step != 1 || stored.Round != 0 {
 		t.Fatalf("stored step/round = %d/%d, want 1/0", stored.Step, stored.Round)
+	}
+}
+
+// The engine records how late each step fired after its deadline: after a
+// restart that is the time the process was down.
+func TestEngineTimerLateness(t *testing.T) {
+	env := newEngineEnv(t)
+	env.metrics = metrics.New()
+	ctx := context.Background()
+	first, stop := env.engine()
+	if _, err := first.Raise(ctx, Event{Kind: "test", Title: "迟到"}); err != nil {
+		t.Fatal(err)
+	}
+	env.msg()
+	stop()
+	env.clock.Advance(5*time.Minute + 3*time.Second)
+	_, stop = env.engine()
+	defer stop()
+	env.msg()
+	env.msg()
+	env.armed(1)
+	rec := httptest.NewRecorder()
+	env.metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{"dutybot_timer_lateness_seconds_count 1\n", "dutybot_timer_lateness_seconds_sum 3\n"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@
 //	dutybot check-config [--config FILE]
 //	dutybot chat --as USERID [--url URL] TEXT...
 //	dutybot bench callback [-n N] [-c C] [--url URL]
+//	dutybot bench escalations [-n N] [-c C] [--url URL] [--fire D]
 //	dutybot roster import FILE [--config FILE] [--dry-run]
 //	dutybot roster export --from DATE --to DATE [--format csv|xlsx] [-o FILE]
 //	dutybot report daily --date DATE [--format md|html|xlsx] [-o FILE]
@@ -33,6 +34,7 @@ Usage:
   dutybot check-config [--config FILE]         validate the configuration and print every problem
   dutybot chat --as USERID [--url URL] TEXT    send TEXT as USERID through a signed, encrypted callback and print the reply
   dutybot bench callback [-n N] [-c C]         load a running server with signed callbacks and print throughput and latency
+  dutybot bench escalations [-n N] [--fire D]  raise N test alerts on a running demo server; print alerts/s, notifications, timer lateness
   dutybot roster import FILE [--dry-run]       check a CSV/XLSX roster, print the preview and errors by row, apply it atomically
   dutybot roster export --from D --to D [-o F] write the roster of those days as CSV (stdout) or XLSX (-o F.xlsx)
   dutybot report daily --date D [--format md|html|xlsx] [-o F]            the daily bulletin (值班要情) of duty day D

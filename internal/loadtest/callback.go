@@ -32,6 +32,10 @@ type CallbackLoad struct {
 	N       int
 	C       int
 	Timeout time.Duration // the whole run stops after this
+	// MsgIDBase is the MsgId of callback 0 (callback i has MsgIDBase+i);
+	// 0 means start from the clock, unique across runs. Running again with
+	// the same base replays the same callbacks, as WeCom's retries do.
+	MsgIDBase int64
 }
 
 // Result is what a load run measured.
@@ -41,7 +45,10 @@ type Result struct {
 	Failed    map[string]int // by status or error
 	Elapsed   time.Duration
 	Latencies []time.Duration // of successful requests, sorted
-	HeapAlloc uint64          // this client's heap after the run
+	// OKIDs are the MsgIds of the callbacks answered 200, in no order:
+	// what a crash test must find stored and processed.
+	OKIDs     []int64
+	HeapAlloc uint64 // this client's heap after the run
 }
 
 // Throughput is successful callbacks per second.
@@ -118,12 +125,16 @@ func (l CallbackLoad) Run(ctx context.Context) (Result, error) {
 	client := &http.Client{Transport: transport, Timeout: 30 * time.Second}
 	endpoint := strings.TrimSuffix(l.URL, "/") + "/wecom/callback"
 	// MsgIds unique across runs: start from the clock.
-	base := time.Now().UnixNano()
+	base := l.MsgIDBase
+	if base == 0 {
+		base = time.Now().UnixNano()
+	}
 
 	var (
 		next      atomic.Int64
 		mu        sync.Mutex
 		latencies = make([]time.Duration, 0, l.N)
+		okIDs     = make([]int64, 0, l.N)
 		failed    = map[string]int{}
 		sent      atomic.Int64
 		wg        sync.WaitGroup
@@ -160,13 +171,14 @@ func (l CallbackLoad) Run(ctx context.Context) (Result, error) {
 					failed[http.StatusText(status)]++
 				default:
 					latencies = append(latencies, d)
+					okIDs = append(okIDs, base+i)
 				}
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	res := Result{Sent: int(sent.Load()), OK: len(latencies), Failed: failed, Elapsed: time.Since(start), Latencies: latencies}
+	res := Result{Sent: int(sent.Load()), OK: len(latencies), Failed: failed, Elapsed: time.Since(start), Latencies: latencies, OKIDs: okIDs}
 	slices.Sort(res.Latencies)
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)

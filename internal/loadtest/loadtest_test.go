@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -425,5 +426,63 @@ broken_gauge abc
 				t.Errorf("Scrape(%s) = %v, want %v", tt.series, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestScrapeAllAndHistogramQuantile(t *testing.T) {
+	const before = `dutybot_timer_lateness_seconds_bucket{le="0.001"} 2
+dutybot_timer_lateness_seconds_bucket{le="0.01"} 2
+dutybot_timer_lateness_seconds_bucket{le="0.1"} 2
+dutybot_timer_lateness_seconds_bucket{le="+Inf"} 2
+dutybot_timer_lateness_seconds_count 2
+dutybot_alert_notifications_total{channel="wecom",status="queued"} 1
+`
+	// Since before: 100 observations, 50 under 1 ms, 40 in (1 ms, 10 ms],
+	// 9 in (10 ms, 100 ms], 1 above.
+	const after = `# TYPE dutybot_timer_lateness_seconds histogram
+dutybot_timer_lateness_seconds_bucket{le="0.001"} 52
+dutybot_timer_lateness_seconds_bucket{le="0.01"} 92
+dutybot_timer_lateness_seconds_bucket{le="0.1"} 101
+dutybot_timer_lateness_seconds_bucket{le="+Inf"} 102
+dutybot_timer_lateness_seconds_count 102
+dutybot_alert_notifications_total{channel="wecom",status="queued"} 11
+dutybot_alert_notifications_total{channel="push",status="failed"} 4
+`
+	body := before
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) }))
+	defer srv.Close()
+	ctx := context.Background()
+	b, err := ScrapeAll(ctx, http.DefaultClient, srv.URL, "dutybot_")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body = after
+	a, err := ScrapeAll(ctx, http.DefaultClient, srv.URL, "dutybot_")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Sub(a, b)
+	if got := d[`dutybot_alert_notifications_total{channel="wecom",status="queued"}`]; got != 10 {
+		t.Errorf("wecom queued since before = %v, want 10", got)
+	}
+	if got := d[`dutybot_alert_notifications_total{channel="push",status="failed"}`]; got != 4 {
+		t.Errorf("push failed since before (new series) = %v, want 4", got)
+	}
+	for _, tt := range []struct{ q, want float64 }{
+		{0.5, 0.001},  // the 50th of 100 is the last under 1 ms
+		{0.7, 0.0055}, // the 70th is the 20th of 40 in (1 ms, 10 ms]: halfway
+		{0.99, 0.1},   // the 99th is the last in (10 ms, 100 ms]
+		{0.999, 0.1},  // in +Inf: the largest finite bound
+	} {
+		got, n := HistogramQuantile(d, "dutybot_timer_lateness_seconds", tt.q)
+		if n != 100 {
+			t.Errorf("count = %v, want 100", n)
+		}
+		if math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("q%v = %v, want %v", tt.q, got, tt.want)
+		}
+	}
+	if v, n := HistogramQuantile(map[string]float64{}, "dutybot_timer_lateness_seconds", 0.5); v != 0 || n != 0 {
+		t.Errorf("empty histogram: %v, %v", v, n)
 	}
 }

@@ -44,6 +44,10 @@ type Metrics struct {
 	// AckSeconds is the time from raising an escalation to its
 	// acknowledgement.
 	AckSeconds prometheus.Histogram
+	// TimerLateness is how late an escalation timer fired: the time from
+	// the step's deadline (NextAt) to the engine acting on it. After a
+	// restart it includes the time the process was down.
+	TimerLateness prometheus.Histogram
 }
 
 // New registers dutybot's collectors (plus Go runtime and process ones) in a
@@ -78,7 +82,12 @@ func New() *Metrics {
 		Help:    "Time from raising an escalation to its acknowledgement.",
 		Buckets: []float64{10, 30, 60, 120, 300, 600, 900, 1800, 3600},
 	})
-	m.registry.MustRegister(m.Callbacks, m.CallbackSeconds, m.Sends, m.Escalations, m.Notifications, m.AckSeconds,
+	m.TimerLateness = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "dutybot_timer_lateness_seconds",
+		Help:    "How late an escalation step fired after its deadline.",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
+	})
+	m.registry.MustRegister(m.Callbacks, m.CallbackSeconds, m.Sends, m.Escalations, m.Notifications, m.AckSeconds, m.TimerLateness,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
