@@ -47,11 +47,33 @@ type ackView struct {
 	CanAck             bool
 }
 
+// MaxAckToken bounds the token in /ack/{token}: a real one (escalation
+// id, userid, expiry and a 43-character signature) is under 250 bytes.
+const MaxAckToken = 512
+
+// ackPageHeaders are set on every answer of /ack: the URL is a bearer
+// credential for one member's acknowledgement, so no Referer carries it
+// elsewhere, no other site frames the confirm button (clickjacking), the
+// page loads nothing and posts only to itself, and no cache keeps it.
+var ackPageHeaders = map[string]string{
+	"Referrer-Policy":         "no-referrer",
+	"X-Frame-Options":         "DENY",
+	"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+	"X-Content-Type-Options":  "nosniff",
+	"Cache-Control":           "no-store",
+}
+
 func (h *AckLink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for k, v := range ackPageHeaders {
+		w.Header().Set(k, v)
+	}
 	token := r.PathValue("token")
-	id, user, err := h.Verifier.Verify(token)
+	id, user, err := "", "", error(push.ErrBadAckToken)
+	if len(token) <= MaxAckToken {
+		id, user, err = h.Verifier.Verify(token)
+	}
 	if err != nil {
-		h.Log.Warn("ack link refused", "remote", r.RemoteAddr, "reason", err)
+		h.Log.Warn("ack link refused", "remote", r.RemoteAddr, "reason", err, "token_bytes", len(token))
 		http.Error(w, "链接无效或已过期。请在企业微信中回复「确认 <编号>」。(invalid or expired link)", http.StatusForbidden)
 		return
 	}
@@ -87,7 +109,6 @@ func (h *AckLink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
 	if err := ackPage.Execute(w, view); err != nil {
 		h.Log.Error("render ack page", "err", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -121,7 +122,8 @@ var (
 // pair is POST /api/v1/devices: claim a pairing code for a phone.
 func (a *API) pair(w http.ResponseWriter, r *http.Request) {
 	ip := clientIP(r)
-	if ok, wait := a.Limiter.Allow(ip); !ok {
+	key := limitKey(ip)
+	if ok, wait := a.Limiter.Allow(key); !ok {
 		secs := int((wait + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		a.Log.Warn("pairing refused: too many wrong codes", "remote", ip, "retry_after_s", secs)
@@ -143,7 +145,7 @@ func (a *API) pair(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, push.ErrPairingCodeUnknown), errors.Is(err, push.ErrPairingCodeExpired),
 		errors.Is(err, push.ErrPairingCodeUsed), errors.Is(err, push.ErrMemberInactive):
-		a.Limiter.Fail(ip)
+		a.Limiter.Fail(key)
 		a.Log.Warn("pairing refused", "remote", ip, "reason", err)
 		writeJSON(w, http.StatusForbidden, apiError{Error: msgBadCode})
 		return
@@ -295,6 +297,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// limitKey is what the pairing limit counts a client under: its IPv4
+// address, or the /64 network of an IPv6 address. One subscriber or host is
+// routinely given a whole /64, so counting single IPv6 addresses would let
+// it try 2^64 times as often as the limit means.
+func limitKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap()
+	if addr.Is4() {
+		return addr.String()
+	}
+	p, err := addr.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // clientIP is the address the request came from (the peer, not a
