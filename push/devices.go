@@ -180,6 +180,15 @@ func (s *SQLStore) DeviceByCredential(ctx context.Context, deviceID int64, secre
 	if subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(hash)) != 1 || d.ID == 0 {
 		return Device{}, fmt.Errorf("device %d: %w", deviceID, ErrBadCredential)
 	}
+	// A member who left (deactivated) no longer acknowledges from a phone
+	// paired earlier: the credential stops working with the membership.
+	var active bool
+	if err := s.db.Reader().QueryRowContext(ctx, `SELECT active FROM members WHERE userid = ?`, d.UserID).Scan(&active); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Device{}, fmt.Errorf("device %d: member %s: %w", deviceID, d.UserID, err)
+	}
+	if !active {
+		return Device{}, fmt.Errorf("device %d: member %s is deactivated: %w", deviceID, d.UserID, ErrBadCredential)
+	}
 	now := s.clock.Now()
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE devices SET last_seen = ? WHERE id = ?`, roster.TimeText(now), deviceID)

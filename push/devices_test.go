@@ -257,6 +257,15 @@ func TestCredentialStoredHashed(t *testing.T) {
 			t.Errorf("DeviceByCredential(%d, %q) err = %v, want ErrBadCredential", c.id, c.secret, err)
 		}
 	}
+
+	// Once zhangsan is deactivated (left WeCom), his phone's credential
+	// no longer works.
+	if err := db.UpsertMember(ctx, roster.Member{UserID: "zhangsan", Name: "张三", Active: false}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeviceByCredential(ctx, d.ID, secret); !errors.Is(err, ErrBadCredential) {
+		t.Errorf("credential of a deactivated member: err = %v, want ErrBadCredential", err)
+	}
 }
 
 func TestDeleteDeviceByNumber(t *testing.T) {

@@ -171,7 +171,7 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, op
 		Acker:   handlers.AckerFunc(a.ackFromPhone),
 		Clock:   clk,
 	}.Mux()
-	a.mux.Handle("/ack/{token}", &handlers.AckLink{Verifier: links, Acker: a.Engine, Location: loc, Log: a.log})
+	a.mux.Handle("/ack/{token}", &handlers.AckLink{Verifier: activeMembersOnly{links, a.Store}, Acker: a.Engine, Location: loc, Log: a.log})
 	return nil
 }
 

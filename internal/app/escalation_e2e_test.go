@@ -161,6 +161,13 @@ func TestE2EEscalationAckByCardLinkAndChat(t *testing.T) {
 	if regexp.MustCompile(`wecom → boss：queued`).FindString(log) == "" {
 		t.Errorf("delivery log lacks boss's WeCom message:\n%s", log)
 	}
+	// Once boss has left (deactivated), the link he was sent stops working.
+	if err := e.app.Store.UpsertMember(ctx, roster.Member{UserID: "boss", Name: "王五", Active: false}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := get(http.MethodGet); code != http.StatusForbidden {
+		t.Errorf("a deactivated member's link answered %d, want 403", code)
+	}
 	resp, err := http.Get(e.srv.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"dutybot/handlers"
 	"dutybot/internal/clock"
 	"dutybot/push"
+	"dutybot/roster"
 )
 
 // ackLinkTTL is how long a one-tap ack link in an alert stays valid.
@@ -162,4 +163,26 @@ func (a *App) pushLimiter(clk clock.Clock) push.Limiter {
 		return bot.NewRedisLimiter(a.redis, pushLimits()...)
 	}
 	return bot.NewMemoryLimiter(clk, pushLimits()...)
+}
+
+// activeMembersOnly refuses the one-tap links of members who have been
+// deactivated since the link was sent (they left WeCom): a link works only
+// while its member does.
+type activeMembersOnly struct {
+	links   handlers.AckVerifier
+	members interface {
+		Member(ctx context.Context, userID string) (roster.Member, error)
+	}
+}
+
+func (v activeMembersOnly) Verify(token string) (string, string, error) {
+	id, user, err := v.links.Verify(token)
+	if err != nil {
+		return "", "", err
+	}
+	m, err := v.members.Member(context.Background(), user)
+	if err != nil || !m.Active {
+		return "", "", fmt.Errorf("link of %s, who is not an active member: %w", user, push.ErrBadAckToken)
+	}
+	return id, user, nil
 }
