@@ -73,7 +73,7 @@ func (s *SQLStore) Checkins(ctx context.Context, from, to roster.Date) ([]Checki
 }
 
 func (s *SQLStore) queryCheckins(ctx context.Context, where string, args ...any) ([]Checkin, error) {
-	return queryAll(ctx, s.db.Reader(), scanCheckin, `SELECT `+checkinColumns+` FROM duty_checkins `+where, args...)
+	return roster.QueryAll(ctx, s.db.Reader(), scanCheckin, `SELECT `+checkinColumns+` FROM duty_checkins `+where, args...)
 }
 
 // CheckOut fills in the check-out of a check-in not yet checked out.
@@ -203,7 +203,7 @@ func (s *SQLStore) ResolveAbsence(ctx context.Context, id int64, at time.Time, r
 
 // Absences lists the absences of duty days from..to.
 func (s *SQLStore) Absences(ctx context.Context, from, to roster.Date) ([]Absence, error) {
-	out, err := queryAll(ctx, s.db.Reader(), scanAbsence, `SELECT `+absenceColumns+` FROM duty_absences
+	out, err := roster.QueryAll(ctx, s.db.Reader(), scanAbsence, `SELECT `+absenceColumns+` FROM duty_absences
 WHERE duty_date BETWEEN ? AND ? ORDER BY duty_date, shift, detected_at, id`, roster.DateText(from), roster.DateText(to))
 	if err != nil {
 		return nil, fmt.Errorf("absences %s..%s: %w", from, to, err)

@@ -59,7 +59,7 @@ func (s *SQLStore) Deadline(ctx context.Context, key string) (Deadline, error) {
 
 // OpenDeadlines lists the open deadlines, soonest first.
 func (s *SQLStore) OpenDeadlines(ctx context.Context) ([]Deadline, error) {
-	out, err := queryAll(ctx, s.db.Reader(), scanDeadline, `SELECT `+deadlineColumns+` FROM duty_deadlines WHERE status = 'open' ORDER BY due_at, id`)
+	out, err := roster.QueryAll(ctx, s.db.Reader(), scanDeadline, `SELECT `+deadlineColumns+` FROM duty_deadlines WHERE status = 'open' ORDER BY due_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("open duty deadlines: %w", err)
 	}
@@ -74,7 +74,7 @@ func (s *SQLStore) CloseDeadline(ctx context.Context, key, status, note string) 
 	var closed bool
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		var err error
-		closed, err = oneRow(tx.ExecContext(ctx, `UPDATE duty_deadlines SET status = ?, note = ?, closed_at = ? WHERE key = ? AND status = 'open'`,
+		closed, err = roster.OneRow(tx.ExecContext(ctx, `UPDATE duty_deadlines SET status = ?, note = ?, closed_at = ? WHERE key = ? AND status = 'open'`,
 			status, note, roster.TimeText(s.now()), key))
 		return err
 	})

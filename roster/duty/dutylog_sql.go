@@ -170,7 +170,7 @@ func (s *SQLStore) Corrections(ctx context.Context, id int64) ([]LogEntry, error
 }
 
 func (s *SQLStore) queryLog(ctx context.Context, what, query string, args ...any) ([]LogEntry, error) {
-	out, err := queryAll(ctx, s.db.Reader(), scanLogEntry, query, args...)
+	out, err := roster.QueryAll(ctx, s.db.Reader(), scanLogEntry, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}

@@ -123,7 +123,7 @@ func (s *SQLStore) HandoversTo(ctx context.Context, in roster.Slot) ([]Handover,
 func (s *SQLStore) listHandovers(ctx context.Context, what, query string, args ...any) ([]Handover, error) {
 	db := s.db.Reader()
 	// The rows are closed before the signatures are read.
-	out, err := queryAll(ctx, db, scanHandover, query, args...)
+	out, err := roster.QueryAll(ctx, db, scanHandover, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
@@ -189,7 +189,7 @@ func carryItems(ctx context.Context, tx *sql.Tx, h Handover) ([]int64, error) {
 		return nil, nil
 	}
 	// The rows are closed before the items are moved.
-	ids, err := queryAll(ctx, tx, scanID, `SELECT id FROM duty_log WHERE pending AND closed_at IS NULL
+	ids, err := roster.QueryAll(ctx, tx, scanID, `SELECT id FROM duty_log WHERE pending AND closed_at IS NULL
 AND NOT (held_date = ? AND held_shift = ?)
 AND (id IN (SELECT log_id FROM duty_handover_items WHERE handover_id = ?) OR (held_date = ? AND held_shift = ?))
 ORDER BY id`, roster.DateText(h.In.Date), h.In.Shift, h.ID, roster.DateText(h.Out.Date), h.Out.Shift)
@@ -210,7 +210,7 @@ func (s *SQLStore) MarkHandoverEscalated(ctx context.Context, id int64) (bool, e
 	var marked bool
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		var err error
-		marked, err = oneRow(tx.ExecContext(ctx, `UPDATE duty_handovers SET status = ?, escalated_at = ? WHERE id = ? AND status = ?`,
+		marked, err = roster.OneRow(tx.ExecContext(ctx, `UPDATE duty_handovers SET status = ?, escalated_at = ? WHERE id = ? AND status = ?`,
 			HandoverEscalated, roster.TimeText(s.now()), id, HandoverPending))
 		return err
 	})
@@ -221,7 +221,7 @@ func (s *SQLStore) MarkHandoverEscalated(ctx context.Context, id int64) (bool, e
 }
 
 func handoverSignatures(ctx context.Context, q querier, id int64) ([]Signature, error) {
-	out, err := queryAll(ctx, q, scanSignature,
+	out, err := roster.QueryAll(ctx, q, scanSignature,
 		`SELECT userid, role, at FROM duty_handover_signatures WHERE handover_id = ? ORDER BY at, role DESC, userid`, id)
 	if err != nil {
 		return nil, fmt.Errorf("signatures of handover #%d: %w", id, err)

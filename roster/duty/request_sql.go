@@ -91,7 +91,7 @@ func (s *SQLStore) Requests(ctx context.Context, f RequestFilter) ([]Request, er
 	}
 	q += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, limit)
-	out, err := queryAll(ctx, s.db.Reader(), scanRequest, q, args...)
+	out, err := roster.QueryAll(ctx, s.db.Reader(), scanRequest, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
@@ -100,7 +100,7 @@ func (s *SQLStore) Requests(ctx context.Context, f RequestFilter) ([]Request, er
 
 // RequestEvents lists a request's steps, oldest first.
 func (s *SQLStore) RequestEvents(ctx context.Context, id int64) ([]RequestEvent, error) {
-	out, err := queryAll(ctx, s.db.Reader(), scanRequestEvent, `SELECT id, request_id, at, actor, action, note
+	out, err := roster.QueryAll(ctx, s.db.Reader(), scanRequestEvent, `SELECT id, request_id, at, actor, action, note
 FROM duty_request_events WHERE request_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("request #%d events: %w", id, err)
@@ -132,7 +132,7 @@ func (s *SQLStore) ConsentRequest(ctx context.Context, id int64, userID string, 
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE duty_requests SET status = ?, consent_at = ?, needs_admin = (needs_admin OR ?)
 WHERE id = ? AND status = ?`, RequestAwaitingApproval, roster.TimeText(now), needsAdmin, id, RequestAwaitingConsent)
-		if ok, err := oneRow(res, err); !ok || err != nil {
+		if ok, err := roster.OneRow(res, err); !ok || err != nil {
 			return ok, err
 		}
 		return true, addRequestEvent(ctx, tx, id, now, userID, ActionConsented, "")
@@ -274,7 +274,7 @@ func (s *SQLStore) step(ctx context.Context, id int64, what string, fn func(tx *
 func decide(ctx context.Context, tx *sql.Tx, id int64, from, to, actor, note string, now time.Time) (bool, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE duty_requests SET status = ?, decided_by = ?, decided_at = ?, decision_note = ?
 WHERE id = ? AND status = ?`, to, actor, roster.TimeText(now), note, id, from)
-	return oneRow(res, err)
+	return roster.OneRow(res, err)
 }
 
 func addRequestEvent(ctx context.Context, tx *sql.Tx, id int64, at time.Time, actor, action, note string) error {
@@ -299,7 +299,7 @@ func insertAudit(ctx context.Context, tx *sql.Tx, a roster.AuditEntry) error {
 
 // slotAssignments lists one slot's assignments inside tx.
 func slotAssignments(ctx context.Context, tx *sql.Tx, d roster.Date, shift string) ([]roster.Assignment, error) {
-	return queryAll(ctx, tx, func(r rowScanner) (roster.Assignment, error) {
+	return roster.QueryAll(ctx, tx, func(r rowScanner) (roster.Assignment, error) {
 		a := roster.Assignment{Date: d, Shift: shift}
 		var role string
 		if err := r.Scan(&role, &a.UserID, &a.Source); err != nil {

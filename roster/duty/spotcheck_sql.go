@@ -101,7 +101,7 @@ func (s *SQLStore) AnswerSpotCheck(ctx context.Context, id int64, via string, at
 		if at.After(c.DueAt) || c.Status == SpotMissed {
 			status = SpotMissed
 		}
-		ok, err := oneRow(tx.ExecContext(ctx, `UPDATE spot_checks SET status = ?, answered_at = ?, answered_via = ?
+		ok, err := roster.OneRow(tx.ExecContext(ctx, `UPDATE spot_checks SET status = ?, answered_at = ?, answered_via = ?
 WHERE id = ? AND answered_at IS NULL AND status IN ('pending', 'missed')`, status, roster.TimeText(at), via, id))
 		if err != nil || !ok {
 			return err
@@ -158,7 +158,7 @@ func (s *SQLStore) PendingSpotChecks(ctx context.Context, userID string, lateSin
 }
 
 func (s *SQLStore) querySpotChecks(ctx context.Context, what, where string, args ...any) ([]SpotCheck, error) {
-	out, err := queryAll(ctx, s.db.Reader(), scanSpotCheck, `SELECT `+spotCheckColumns+` FROM spot_checks WHERE `+where, args...)
+	out, err := roster.QueryAll(ctx, s.db.Reader(), scanSpotCheck, `SELECT `+spotCheckColumns+` FROM spot_checks WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}

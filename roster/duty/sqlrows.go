@@ -12,15 +12,11 @@ import (
 // The small pieces every duty table's SQL is built from: reading one row,
 // reading a list, a compare-and-set, and turning stored text into fields.
 
-// rowScanner is a *sql.Row or *sql.Rows.
-type rowScanner interface{ Scan(dest ...any) error }
-
-// querier is what reading needs: the read pool (*sql.DB) or a write
-// transaction (*sql.Tx).
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+// rowScanner and querier are the shared ones (roster/sqlrows.go).
+type (
+	rowScanner = roster.RowScanner
+	querier    = roster.Querier
+)
 
 // queryOne reads the one row query selects with scan; no row is
 // ErrNotFound.
@@ -30,27 +26,6 @@ func queryOne[T any](ctx context.Context, q querier, scan func(rowScanner) (T, e
 		return v, ErrNotFound
 	}
 	return v, err
-}
-
-// queryAll reads every row query selects with scan, in order.
-func queryAll[T any](ctx context.Context, q querier, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // scanID reads a row of one id column.
@@ -67,7 +42,7 @@ func scanID(r rowScanner) (int64, error) {
 // is ErrNotFound), whether or not change hit it.
 func casThenRead[T any](ctx context.Context, tx *sql.Tx, scan func(rowScanner) (T, error),
 	change string, changeArgs []any, read string, readArgs ...any) (out T, changed bool, err error) {
-	if changed, err = oneRow(tx.ExecContext(ctx, change, changeArgs...)); err != nil {
+	if changed, err = roster.OneRow(tx.ExecContext(ctx, change, changeArgs...)); err != nil {
 		return out, false, err
 	}
 	out, err = queryOne(ctx, tx, scan, read, readArgs...)
@@ -77,20 +52,11 @@ func casThenRead[T any](ctx context.Context, tx *sql.Tx, scan func(rowScanner) (
 // updateOne runs an update of one row known by its key; a key that names
 // no row is ErrNotFound.
 func updateOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
-	ok, err := oneRow(tx.ExecContext(ctx, query, args...))
+	ok, err := roster.OneRow(tx.ExecContext(ctx, query, args...))
 	if err == nil && !ok {
 		err = ErrNotFound
 	}
 	return err
-}
-
-// oneRow reports whether an update changed exactly one row.
-func oneRow(res sql.Result, err error) (bool, error) {
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
 }
 
 // textFields turns the text columns a scan read into their fields,

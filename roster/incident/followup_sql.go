@@ -56,8 +56,9 @@ VALUES (?, ?, ?, ?, ?, ?)`, f.ReportID, f.Kind, f.Content, f.By, roster.TimeText
 
 // FollowUps lists a report's follow-ups, oldest first.
 func (s *SQLStore) FollowUps(ctx context.Context, reportID int64) ([]FollowUp, error) {
-	return queryAll(ctx, s.db.Reader(), fmt.Sprintf("follow-ups of report #%d", reportID), scanFollowUp,
+	list, err := roster.QueryAll(ctx, s.db.Reader(), scanFollowUp,
 		`SELECT id, report_id, kind, content, by_user, at, late_seconds FROM incident_followups WHERE report_id = ? ORDER BY id`, reportID)
+	return list, wrapList(fmt.Sprintf("follow-ups of report #%d", reportID), err)
 }
 
 func scanFollowUp(row rowScanner) (FollowUp, error) {

@@ -12,6 +12,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"dutybot/internal/clock"
@@ -93,4 +94,13 @@ func nullTime(t time.Time) any {
 	return roster.TimeText(t)
 }
 
-type rowScanner interface{ Scan(dest ...any) error }
+// rowScanner is the shared one (roster/sqlrows.go).
+type rowScanner = roster.RowScanner
+
+// wrapList says which list a read failed on.
+func wrapList(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

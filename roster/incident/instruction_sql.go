@@ -52,15 +52,17 @@ func (s *SQLStore) Instruction(ctx context.Context, id int64) (Instruction, erro
 
 // InstructionsOf lists a report's instructions, oldest first.
 func (s *SQLStore) InstructionsOf(ctx context.Context, reportID int64) ([]Instruction, error) {
-	return queryAll(ctx, s.db.Reader(), fmt.Sprintf("instructions of report #%d", reportID), scanInstruction,
+	list, err := roster.QueryAll(ctx, s.db.Reader(), scanInstruction,
 		`SELECT `+instructionColumns+` FROM incident_instructions WHERE report_id = ? ORDER BY id`, reportID)
+	return list, wrapList(fmt.Sprintf("instructions of report #%d", reportID), err)
 }
 
 // Instructions lists the instructions issued from..to (to excluded).
 func (s *SQLStore) Instructions(ctx context.Context, from, to time.Time) ([]Instruction, error) {
-	return queryAll(ctx, s.db.Reader(), "instructions", scanInstruction,
+	list, err := roster.QueryAll(ctx, s.db.Reader(), scanInstruction,
 		`SELECT `+instructionColumns+` FROM incident_instructions WHERE issued_at >= ? AND issued_at < ? ORDER BY issued_at, id`,
 		roster.TimeText(from), roster.TimeText(to))
+	return list, wrapList("instructions", err)
 }
 
 func scanInstruction(row rowScanner) (Instruction, error) {

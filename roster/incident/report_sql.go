@@ -76,9 +76,10 @@ func (s *SQLStore) reportWhere(ctx context.Context, what, where string, arg any)
 
 // Reports lists the reports filed from..to (to excluded), oldest first.
 func (s *SQLStore) Reports(ctx context.Context, from, to time.Time) ([]Report, error) {
-	return queryAll(ctx, s.db.Reader(), "reports", scanReport,
+	list, err := roster.QueryAll(ctx, s.db.Reader(), scanReport,
 		`SELECT `+reportColumns+` FROM incident_reports WHERE filed_at >= ? AND filed_at < ? ORDER BY filed_at, id`,
 		roster.TimeText(from), roster.TimeText(to))
+	return list, wrapList("reports", err)
 }
 
 func scanReport(row rowScanner) (Report, error) {
@@ -122,26 +123,4 @@ func parseTimes(fs ...timeField) error {
 		*f.out = t
 	}
 	return nil
-}
-
-// queryAll runs a query and scans every row with scan; what names the list
-// in errors.
-func queryAll[T any](ctx context.Context, db *sql.DB, what string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return out, nil
 }
