@@ -45,7 +45,7 @@ VALUES (?, ?, ?, ?, ?, ?)`, f.ReportID, f.Kind, f.Content, f.By, roster.TimeText
 			r.Status, r.ClosedAt, r.NextFollowUpAt = ReportClosed, f.At, time.Time{}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE incident_reports SET status = ?, closed_at = ?, next_followup_at = ? WHERE id = ?`,
-			r.Status, nullTime(r.ClosedAt), nullTime(r.NextFollowUpAt), r.ID)
+			r.Status, roster.NullTimeText(r.ClosedAt), roster.NullTimeText(r.NextFollowUpAt), r.ID)
 		return err
 	})
 	if err != nil {

@@ -86,14 +86,6 @@ func DefaultSettings() Settings {
 	}
 }
 
-// nullTime stores a zero time as NULL.
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return roster.TimeText(t)
-}
-
 // rowScanner is the shared one (roster/sqlrows.go).
 type rowScanner = roster.RowScanner
 
