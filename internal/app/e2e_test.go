@@ -45,6 +45,8 @@ type e2e struct {
 	stop   func()
 	msgID  int64
 	opts   []Option // passed to New on every start
+	// logTo, when set, receives the server's log at DEBUG level.
+	logTo io.Writer
 }
 
 // newE2E starts a fake WeCom and a dutybot server on a store at dbPath
@@ -66,6 +68,16 @@ func withDutyDeadlines() Option { return func(o *options) { o.noDutyDeadlines = 
 
 func newE2EOpts(t testing.TB, dbPath string, opts []Option) *e2e {
 	t.Helper()
+	e := prepareE2E(t, dbPath, opts, nil)
+	e.start()
+	return e
+}
+
+// prepareE2E builds what newE2EOpts starts: the fake WeCom (behind wrap,
+// when given, which must pass requests on to it), the configuration and the
+// test clock. The caller adjusts e.cfg or e.logTo and calls e.start.
+func prepareE2E(t testing.TB, dbPath string, opts []Option, wrap func(http.Handler) http.Handler) *e2e {
+	t.Helper()
 	opts = append([]Option{WithoutDutyDeadlines()}, opts...)
 	fake := wecomtest.New(wecomtest.Config{CorpID: e2eCorp, Secret: e2eSecret, AgentID: e2eAgent})
 	for _, u := range []wecomtest.User{
@@ -75,7 +87,11 @@ func newE2EOpts(t testing.TB, dbPath string, opts []Option) *e2e {
 	} {
 		fake.AddUser(u)
 	}
-	fakeSrv := httptest.NewServer(fake)
+	var api http.Handler = fake
+	if wrap != nil {
+		api = wrap(fake)
+	}
+	fakeSrv := httptest.NewServer(api)
 	t.Cleanup(fakeSrv.Close)
 
 	if dbPath == "" {
@@ -91,21 +107,24 @@ func newE2EOpts(t testing.TB, dbPath string, opts []Option) *e2e {
 		CorpID: e2eCorp, AgentID: "1000002", Secret: e2eSecret, Token: e2eToken, AESKey: e2eAESKey,
 		APIBase: fakeSrv.URL, TimestampWindow: 5 * time.Minute,
 	}
-	e := &e2e{
+	return &e2e{
 		t: t, cfg: cfg, clock: clock.NewFake(e2eStart), fake: fake,
 		signer: wecomtest.Signer{Token: e2eToken, EncodingAESKey: e2eAESKey, CorpID: e2eCorp, AgentID: e2eAgent},
 		msgID:  1000,
 		opts:   opts,
 	}
-	e.start()
-	return e
 }
 
 func (e *e2e) start() {
 	t := e.t
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
+	switch {
+	case e.logTo != nil && testing.Verbose():
+		log = slog.New(slog.NewTextHandler(io.MultiWriter(e.logTo, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	case e.logTo != nil:
+		log = slog.New(slog.NewTextHandler(e.logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	case testing.Verbose():
 		log = slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	}
 	ctx := context.Background()

@@ -2,13 +2,11 @@ package app
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,10 +19,7 @@ import (
 	"time"
 
 	"dutybot/bot/wecomtest"
-	"dutybot/configs"
-	"dutybot/internal/clock"
 	"dutybot/push"
-	"dutybot/roster"
 )
 
 // lockedBuffer is a log sink many goroutines write to.
@@ -119,66 +114,14 @@ func (s *tokenSpy) issued() []string {
 // the test log with -v) and the fake WeCom behind a tokenSpy.
 func newSecretsE2E(t *testing.T, buf io.Writer, opts ...Option) (*e2e, *tokenSpy) {
 	t.Helper()
-	opts = append([]Option{WithoutDutyDeadlines()}, opts...)
-	fake := wecomtest.New(wecomtest.Config{CorpID: e2eCorp, Secret: e2eSecret, AgentID: e2eAgent})
-	for _, u := range []wecomtest.User{
-		{UserID: "zhangsan", Name: "张三", Department: []int{1}, Status: 1},
-		{UserID: "boss", Name: "王五", Department: []int{1}, Status: 1},
-	} {
-		fake.AddUser(u)
-	}
-	spy := &tokenSpy{next: fake, drop: map[string]int{}}
-	fakeSrv := httptest.NewServer(spy)
-	t.Cleanup(fakeSrv.Close)
-
-	cfg := configs.Default()
-	cfg.DB = filepath.Join(t.TempDir(), "dutybot.db")
-	cfg.Admins = []string{"boss"}
-	cfg.Roster.SyncAt = "off"
-	cfg.Log.Level = "debug"
-	cfg.WeCom = configs.WeCom{
-		CorpID: e2eCorp, AgentID: "1000002", Secret: e2eSecret, Token: e2eToken, AESKey: e2eAESKey,
-		APIBase: fakeSrv.URL, TimestampWindow: 5 * time.Minute,
-	}
-	e := &e2e{
-		t: t, cfg: cfg, clock: clock.NewFake(e2eStart), fake: fake,
-		signer: wecomtest.Signer{Token: e2eToken, EncodingAESKey: e2eAESKey, CorpID: e2eCorp, AgentID: e2eAgent},
-		msgID:  1000,
-		opts:   opts,
-	}
-	var w io.Writer = buf
-	if testing.Verbose() {
-		w = io.MultiWriter(buf, testWriter{t})
-	}
-	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx := context.Background()
-	a, err := New(ctx, e.cfg, e.clock, log, e.opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Store.UpsertMember(ctx, roster.Member{UserID: "zhangsan", Name: "张三", Roles: []roster.Role{roster.RoleOfficer}, Active: true}); err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		a.Run(runCtx)
-	}()
-	e.app = a
-	e.srv = httptest.NewServer(a.Handler())
-	stopped := false
-	e.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		e.srv.Close()
-		cancel()
-		<-done
-		a.Close()
-	}
-	t.Cleanup(e.stop)
+	var spy *tokenSpy
+	e := prepareE2E(t, "", opts, func(fake http.Handler) http.Handler {
+		spy = &tokenSpy{next: fake, drop: map[string]int{}}
+		return spy
+	})
+	e.cfg.Log.Level = "debug"
+	e.logTo = buf
+	e.start()
 	return e, spy
 }
 
