@@ -2,34 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"net"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"dutybot/configs"
 )
 
 func TestBenchEscalations(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := configs.Default()
-	cfg.DB = filepath.Join(t.TempDir(), "demo.db")
-	cfg.Log.Level = "warn"
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	var serverLog bytes.Buffer
-	go func() { served <- serve(ctx, cfg, ln, true, &serverLog) }()
-	defer func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	url := "http://" + ln.Addr().String()
+	ctx, url := startDemo(t)
 
 	var stdout, stderr bytes.Buffer
 	if code := run(ctx, []string{"bench", "escalations", "--url", url, "-n", "20", "-c", "2"}, &stdout, &stderr); code != 0 {

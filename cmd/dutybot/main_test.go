@@ -82,7 +82,11 @@ func TestCheckConfig(t *testing.T) {
 
 // TestDemoChatAndBench runs `serve --demo` and talks to it with `chat` and
 // `bench`, as the README tells a newcomer to.
-func TestDemoChatAndBench(t *testing.T) {
+// startDemo runs `serve --demo` on a free loopback port with a fresh
+// database until the test ends, and returns its base URL and a context that
+// lives as long as the server.
+func startDemo(t *testing.T) (context.Context, string) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -94,13 +98,17 @@ func TestDemoChatAndBench(t *testing.T) {
 	served := make(chan error, 1)
 	var serverLog bytes.Buffer
 	go func() { served <- serve(ctx, cfg, ln, true, &serverLog) }()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		if err := <-served; err != nil {
 			t.Errorf("serve: %v", err)
 		}
-	}()
-	url := "http://" + ln.Addr().String()
+	})
+	return ctx, "http://" + ln.Addr().String()
+}
+
+func TestDemoChatAndBench(t *testing.T) {
+	ctx, url := startDemo(t)
 
 	chat := func(as, text string) string {
 		t.Helper()
