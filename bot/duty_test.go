@@ -35,7 +35,7 @@ var dutyStart = time.Date(2026, 12, 1, 23, 50, 0, 0, time.UTC)
 type dutyEnv struct {
 	t     testing.TB
 	ctx   context.Context
-	store *roster.SQLiteStore
+	store *roster.SQLStore
 	duty  *duty.SQLStore
 	// incidents keeps the reports and 批示 (incident.DefaultSettings).
 	incidents *incident.SQLStore

@@ -39,7 +39,7 @@ func (f *fakeMedia) FetchMedia(ctx context.Context, mediaID string) ([]byte, err
 type importFixture struct {
 	t     *testing.T
 	s     *Service
-	store *roster.SQLiteStore
+	store *roster.SQLStore
 	clock *clock.Fake
 	media *fakeMedia
 	n     int

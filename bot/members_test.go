@@ -69,7 +69,7 @@ func wu(id, name, dept string, status int) wecom.DirectoryUser {
 // mbEnv is a Service on a real SQLite store with a fake address book.
 type mbEnv struct {
 	t     *testing.T
-	store *roster.SQLiteStore
+	store *roster.SQLStore
 	dir   *mbDirectory
 	clock *clock.Fake
 	svc   *Service

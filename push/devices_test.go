@@ -17,7 +17,7 @@ var devStart = time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
 
 // newDeviceStore opens a fresh SQLite store with members zhangsan and lisi
 // (active) and gone (deactivated).
-func newDeviceStore(t *testing.T) (*SQLStore, *roster.SQLiteStore, *clock.Fake) {
+func newDeviceStore(t *testing.T) (*SQLStore, *roster.SQLStore, *clock.Fake) {
 	t.Helper()
 	ctx := context.Background()
 	clk := clock.NewFake(devStart)

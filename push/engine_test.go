@@ -102,7 +102,7 @@ func (f *fakeSender) Send(ctx context.Context, ns []Notification) []Result {
 
 type engineEnv struct {
 	t        *testing.T
-	db       *roster.SQLiteStore
+	db       *roster.SQLStore
 	store    *engineStore
 	clock    *clock.Fake
 	notifier *recNotifier

@@ -7,7 +7,7 @@ import (
 	"dutybot/internal/clock"
 )
 
-// Database is the shared store push keeps its tables in (roster.SQLiteStore
+// Database is the shared store push keeps its tables in (roster.SQLStore
 // satisfies it): writes go through its single committer, reads through its
 // read-only pool. The tables come from the shared migrations (0003_push.sql).
 type Database interface {

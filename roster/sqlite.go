@@ -36,7 +36,7 @@ type SQLiteOptions struct {
 	Synchronous string
 }
 
-// SQLiteStore is a Store kept in one SQLite file in WAL mode. It is safe for
+// SQLStore is a Store kept in one SQLite file in WAL mode. It is safe for
 // concurrent use.
 //
 // Writes go through a pool of a single connection whose transactions begin
@@ -44,7 +44,7 @@ type SQLiteOptions struct {
 // in Go (first come, first served) instead of spinning on SQLITE_BUSY, and
 // share commits under load; reads use a separate pool of query-only connections, which
 // WAL lets run alongside the writer.
-type SQLiteStore struct {
+type SQLStore struct {
 	writer *sql.DB
 	// ops carries writes to the single committer goroutine (commitLoop),
 	// which groups them into shared transactions; see inTx.
@@ -56,18 +56,18 @@ type SQLiteStore struct {
 	clk       clock.Clock
 }
 
-var _ Store = (*SQLiteStore)(nil)
+var _ Store = (*SQLStore)(nil)
 
 // OpenSQLite opens the SQLite database at path, creating it and its parent
 // folder if missing, and brings its schema up to date. It uses
 // synchronous=FULL. Every time the store records on its own (processed,
 // created and updated times) is clk.Now() in UTC.
-func OpenSQLite(ctx context.Context, path string, clk clock.Clock) (*SQLiteStore, error) {
+func OpenSQLite(ctx context.Context, path string, clk clock.Clock) (*SQLStore, error) {
 	return OpenSQLiteWith(ctx, path, clk, SQLiteOptions{})
 }
 
 // OpenSQLiteWith is OpenSQLite with options.
-func OpenSQLiteWith(ctx context.Context, path string, clk clock.Clock, opts SQLiteOptions) (*SQLiteStore, error) {
+func OpenSQLiteWith(ctx context.Context, path string, clk clock.Clock, opts SQLiteOptions) (*SQLStore, error) {
 	s, err := openSQLite(ctx, path, clk, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
@@ -75,7 +75,7 @@ func OpenSQLiteWith(ctx context.Context, path string, clk clock.Clock, opts SQLi
 	return s, nil
 }
 
-func openSQLite(ctx context.Context, path string, clk clock.Clock, opts SQLiteOptions) (*SQLiteStore, error) {
+func openSQLite(ctx context.Context, path string, clk clock.Clock, opts SQLiteOptions) (*SQLStore, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, errors.New("path must name a file (in-memory databases and URIs are not supported)")
 	}
@@ -106,7 +106,7 @@ func openSQLite(ctx context.Context, path string, clk clock.Clock, opts SQLiteOp
 	}
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
-	s := &SQLiteStore{writer: writer, clk: clk}
+	s := &SQLStore{writer: writer, clk: clk}
 
 	if err := writer.PingContext(ctx); err != nil {
 		return nil, errors.Join(err, s.Close())
@@ -155,7 +155,7 @@ func connParams(synchronous string) url.Values {
 }
 
 // Ping checks that both connection pools reach the database.
-func (s *SQLiteStore) Ping(ctx context.Context) error {
+func (s *SQLStore) Ping(ctx context.Context) error {
 	if err := s.writer.PingContext(ctx); err != nil {
 		return fmt.Errorf("ping sqlite store: %w", err)
 	}
@@ -167,7 +167,7 @@ func (s *SQLiteStore) Ping(ctx context.Context) error {
 
 // Close closes the store. The writer closes last, so that it checkpoints
 // the write-ahead log into the database file.
-func (s *SQLiteStore) Close() error {
+func (s *SQLStore) Close() error {
 	if s.quit != nil {
 		s.closeOnce.Do(func() { close(s.quit) })
 		<-s.loopDone
@@ -184,14 +184,14 @@ func (s *SQLiteStore) Close() error {
 }
 
 // now is the current time as the store writes it.
-func (s *SQLiteStore) now() time.Time { return s.clk.Now().UTC() }
+func (s *SQLStore) now() time.Time { return s.clk.Now().UTC() }
 
 // ---- received callbacks ----
 
 // SaveReceived stores r unless a row with the same DedupKey exists. When r
 // is new it sets r.ID, and r.ReceivedAt to the clock's time if it was zero.
 // The single INSERT is its own transaction.
-func (s *SQLiteStore) SaveReceived(ctx context.Context, r *Received) (isNew bool, err error) {
+func (s *SQLStore) SaveReceived(ctx context.Context, r *Received) (isNew bool, err error) {
 	if r.DedupKey == "" {
 		return false, errors.New("save received message: empty dedup key")
 	}
@@ -230,7 +230,7 @@ ON CONFLICT (dedup_key) DO NOTHING`,
 
 // Unprocessed lists up to limit received callbacks not yet processed,
 // oldest first. limit must be positive.
-func (s *SQLiteStore) Unprocessed(ctx context.Context, limit int) ([]Received, error) {
+func (s *SQLStore) Unprocessed(ctx context.Context, limit int) ([]Received, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("list unprocessed messages: limit %d is not positive", limit)
 	}
@@ -267,7 +267,7 @@ LIMIT ?`, limit)
 // ReplyTo is set to id; its Status, Attempts, LastError and WeComID are
 // ignored. If id is already processed it queues nothing and returns
 // (false, nil); if there is no such id the error wraps ErrNotFound.
-func (s *SQLiteStore) CompleteReceived(ctx context.Context, id int64, replies []Outgoing) (done bool, err error) {
+func (s *SQLStore) CompleteReceived(ctx context.Context, id int64, replies []Outgoing) (done bool, err error) {
 	now := s.now()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE received_messages SET processed_at = ? WHERE id = ? AND processed_at IS NULL`,
@@ -304,7 +304,7 @@ func (s *SQLiteStore) CompleteReceived(ctx context.Context, id int64, replies []
 }
 
 // CountReceived counts received callbacks, processed or not.
-func (s *SQLiteStore) CountReceived(ctx context.Context) (int, error) {
+func (s *SQLStore) CountReceived(ctx context.Context) (int, error) {
 	var n int
 	if err := s.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM received_messages`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count received messages: %w", err)
@@ -316,7 +316,7 @@ func (s *SQLiteStore) CountReceived(ctx context.Context) (int, error) {
 
 // QueueOutgoing queues msgs as pending, all or none. Their Status,
 // Attempts, LastError and WeComID are ignored; ReplyTo may be 0.
-func (s *SQLiteStore) QueueOutgoing(ctx context.Context, msgs []Outgoing) error {
+func (s *SQLStore) QueueOutgoing(ctx context.Context, msgs []Outgoing) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -357,7 +357,7 @@ VALUES (?, ?, ?, ?, ?, 0, '', '', ?, ?, ?)`)
 
 // PendingOutgoing lists up to limit pending outgoing messages with id >
 // afterID, oldest first. limit must be positive.
-func (s *SQLiteStore) PendingOutgoing(ctx context.Context, afterID int64, limit int) ([]Outgoing, error) {
+func (s *SQLStore) PendingOutgoing(ctx context.Context, afterID int64, limit int) ([]Outgoing, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("list pending outgoing messages: limit %d is not positive", limit)
 	}
@@ -370,7 +370,7 @@ func (s *SQLiteStore) PendingOutgoing(ctx context.Context, afterID int64, limit 
 
 // SentCards lists the sent template cards about ref that still have a
 // response code, oldest first.
-func (s *SQLiteStore) SentCards(ctx context.Context, ref string) ([]Outgoing, error) {
+func (s *SQLStore) SentCards(ctx context.Context, ref string) ([]Outgoing, error) {
 	out, err := s.queryOutgoing(ctx, `WHERE ref = ? AND status = ? AND response_code <> '' ORDER BY id`, ref, OutSent)
 	if err != nil {
 		return nil, fmt.Errorf("list sent cards about %s: %w", ref, err)
@@ -379,7 +379,7 @@ func (s *SQLiteStore) SentCards(ctx context.Context, ref string) ([]Outgoing, er
 }
 
 // UseResponseCode clears an outgoing card's response code once used.
-func (s *SQLiteStore) UseResponseCode(ctx context.Context, id int64) error {
+func (s *SQLStore) UseResponseCode(ctx context.Context, id int64) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outgoing_messages SET response_code = '', updated_at = ? WHERE id = ?`, formatTime(s.now()), id)
 		return err
@@ -391,7 +391,7 @@ func (s *SQLiteStore) UseResponseCode(ctx context.Context, id int64) error {
 }
 
 // queryOutgoing reads outgoing messages selected by where (with args).
-func (s *SQLiteStore) queryOutgoing(ctx context.Context, where string, args ...any) ([]Outgoing, error) {
+func (s *SQLStore) queryOutgoing(ctx context.Context, where string, args ...any) ([]Outgoing, error) {
 	rows, err := s.reader.QueryContext(ctx, `SELECT id, reply_to, to_user, kind, content, status, attempts, last_error,
 wecom_msgid, created_at, updated_at, ref, response_code
 FROM outgoing_messages `+where, args...)
@@ -425,7 +425,7 @@ FROM outgoing_messages `+where, args...)
 // outgoing message o.ID, and its updated time. The status must be
 // OutPending, OutSent or OutFailed; if there is no such id the error wraps
 // ErrNotFound.
-func (s *SQLiteStore) MarkOutgoing(ctx context.Context, o Outgoing) error {
+func (s *SQLStore) MarkOutgoing(ctx context.Context, o Outgoing) error {
 	switch o.Status {
 	case OutPending, OutSent, OutFailed:
 	default:
@@ -451,7 +451,7 @@ WHERE id = ?`, o.Status, o.Attempts, o.LastError, o.WeComID, o.ResponseCode, for
 }
 
 // CountOutgoing counts outgoing messages in any status.
-func (s *SQLiteStore) CountOutgoing(ctx context.Context) (int, error) {
+func (s *SQLStore) CountOutgoing(ctx context.Context) (int, error) {
 	var n int
 	if err := s.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM outgoing_messages`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count outgoing messages: %w", err)
@@ -466,7 +466,7 @@ FROM members m LEFT JOIN member_roles r ON r.userid = m.userid`
 
 // Member returns the member with the given WeCom userid. If there is none,
 // the error wraps ErrNotFound.
-func (s *SQLiteStore) Member(ctx context.Context, userID string) (Member, error) {
+func (s *SQLStore) Member(ctx context.Context, userID string) (Member, error) {
 	rows, err := s.reader.QueryContext(ctx, selectMembers+`
 WHERE m.userid = ?`, userID)
 	if err != nil {
@@ -483,7 +483,7 @@ WHERE m.userid = ?`, userID)
 }
 
 // Members lists all members, active or not, ordered by userid.
-func (s *SQLiteStore) Members(ctx context.Context) ([]Member, error) {
+func (s *SQLStore) Members(ctx context.Context) ([]Member, error) {
 	rows, err := s.reader.QueryContext(ctx, selectMembers+`
 ORDER BY m.userid`)
 	if err != nil {
@@ -539,7 +539,7 @@ func scanMembers(rows *sql.Rows) ([]Member, error) {
 // roles, in one transaction. The store keeps CreatedAt from the first
 // insert and sets UpdatedAt; m's own times are ignored. Roles must be known
 // (see AllRoles); duplicates are dropped.
-func (s *SQLiteStore) UpsertMember(ctx context.Context, m Member) error {
+func (s *SQLStore) UpsertMember(ctx context.Context, m Member) error {
 	if m.UserID == "" {
 		return errors.New("upsert member: empty userid")
 	}
@@ -571,7 +571,7 @@ func (s *SQLiteStore) UpsertMember(ctx context.Context, m Member) error {
 // GrantRole adds role r to the member, creating a bare active member (name
 // = userid) if none exists, in one transaction. Granting a held role
 // changes nothing, not even UpdatedAt.
-func (s *SQLiteStore) GrantRole(ctx context.Context, userID string, r Role) error {
+func (s *SQLStore) GrantRole(ctx context.Context, userID string, r Role) error {
 	if userID == "" {
 		return errors.New("grant role: empty userid")
 	}

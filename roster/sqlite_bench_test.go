@@ -79,7 +79,7 @@ func BenchmarkSaveReceived(b *testing.B) {
 	}
 }
 
-func openBench(b *testing.B, mode string) *roster.SQLiteStore {
+func openBench(b *testing.B, mode string) *roster.SQLStore {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "bench.db")
 	s, err := roster.OpenSQLiteWith(context.Background(), path, clock.Real{}, roster.SQLiteOptions{Synchronous: mode})
@@ -91,7 +91,7 @@ func openBench(b *testing.B, mode string) *roster.SQLiteStore {
 }
 
 // saveOne stores one new callback and returns how long it took.
-func saveOne(b *testing.B, s *roster.SQLiteStore, n *atomic.Int64) time.Duration {
+func saveOne(b *testing.B, s *roster.SQLStore, n *atomic.Int64) time.Duration {
 	i := n.Add(1)
 	r := &roster.Received{
 		DedupKey:   fmt.Sprintf("msg:%d", 7477000000000000000+i),

@@ -12,7 +12,7 @@ import (
 	"dutybot/internal/clock"
 )
 
-func openInternal(t *testing.T, opts SQLiteOptions) *SQLiteStore {
+func openInternal(t *testing.T, opts SQLiteOptions) *SQLStore {
 	t.Helper()
 	s, err := OpenSQLiteWith(context.Background(), filepath.Join(t.TempDir(), "d.db"), clock.Real{}, opts)
 	if err != nil {

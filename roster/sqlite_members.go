@@ -15,7 +15,7 @@ import (
 // department and active flag are written; roles are left exactly as they
 // are, so a role granted after the plan was made survives it. An empty plan
 // writes nothing, not even the audit entry.
-func (s *SQLiteStore) ApplyMemberSync(ctx context.Context, plan SyncPlan, audit AuditEntry) error {
+func (s *SQLStore) ApplyMemberSync(ctx context.Context, plan SyncPlan, audit AuditEntry) error {
 	changes := plan.Changes()
 	if len(changes) == 0 {
 		return nil
@@ -63,18 +63,18 @@ func (s *SQLiteStore) ApplyMemberSync(ctx context.Context, plan SyncPlan, audit 
 // Before and After are the member's roles. It reports whether anything
 // changed: assigning a held role writes nothing. Unlike GrantRole it never
 // creates a member; an unknown userid is ErrNotFound.
-func (s *SQLiteStore) AssignRole(ctx context.Context, userID string, r Role, audit AuditEntry) (bool, error) {
+func (s *SQLStore) AssignRole(ctx context.Context, userID string, r Role, audit AuditEntry) (bool, error) {
 	return s.changeRole(ctx, userID, r, true, audit)
 }
 
 // RevokeRole takes role r from the member userID, with an audit entry like
 // AssignRole's, and reports whether anything changed. Taking the admin
 // role from the only active admin is refused with ErrLastAdmin.
-func (s *SQLiteStore) RevokeRole(ctx context.Context, userID string, r Role, audit AuditEntry) (bool, error) {
+func (s *SQLStore) RevokeRole(ctx context.Context, userID string, r Role, audit AuditEntry) (bool, error) {
 	return s.changeRole(ctx, userID, r, false, audit)
 }
 
-func (s *SQLiteStore) changeRole(ctx context.Context, userID string, r Role, grant bool, audit AuditEntry) (bool, error) {
+func (s *SQLStore) changeRole(ctx context.Context, userID string, r Role, grant bool, audit AuditEntry) (bool, error) {
 	op := "revoke"
 	if grant {
 		op = "assign"

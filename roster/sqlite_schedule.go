@@ -9,11 +9,11 @@ import (
 	"strings"
 )
 
-var _ ScheduleStore = (*SQLiteStore)(nil)
+var _ ScheduleStore = (*SQLStore)(nil)
 
 // Assignments lists the assignments of duty days from..to inclusive,
 // ordered by date, shift, role and userid.
-func (s *SQLiteStore) Assignments(ctx context.Context, from, to Date) ([]Assignment, error) {
+func (s *SQLStore) Assignments(ctx context.Context, from, to Date) ([]Assignment, error) {
 	rows, err := s.reader.QueryContext(ctx, `SELECT duty_date, shift, role, userid, source
 FROM assignments WHERE duty_date BETWEEN ? AND ?
 ORDER BY duty_date, shift, role, userid`, from.String(), to.String())
@@ -54,7 +54,7 @@ func scanAssignment(r scanner) (Assignment, error) {
 // ReplaceSlots makes as the complete set of assignments for slots, with an
 // audit entry listing the assignments before and after, all in one
 // transaction.
-func (s *SQLiteStore) ReplaceSlots(ctx context.Context, slots []Slot, as []Assignment, audit AuditEntry) error {
+func (s *SQLStore) ReplaceSlots(ctx context.Context, slots []Slot, as []Assignment, audit AuditEntry) error {
 	inSlots := make(map[Slot]bool, len(slots))
 	for _, sl := range slots {
 		inSlots[sl] = true
@@ -113,7 +113,7 @@ VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, a.Date.String(), a.Shift, string
 	return nil
 }
 
-func (s *SQLiteStore) insertAudit(ctx context.Context, tx *sql.Tx, a AuditEntry) error {
+func (s *SQLStore) insertAudit(ctx context.Context, tx *sql.Tx, a AuditEntry) error {
 	at := a.At
 	if at.IsZero() {
 		at = s.now()
@@ -127,7 +127,7 @@ VALUES (?, ?, ?, ?, ?, ?)`, formatTime(at), a.Actor, a.Action, a.Subject, a.Befo
 }
 
 // HolidayDays lists the holiday schedule from..to inclusive, by date.
-func (s *SQLiteStore) HolidayDays(ctx context.Context, from, to Date) ([]HolidayDay, error) {
+func (s *SQLStore) HolidayDays(ctx context.Context, from, to Date) ([]HolidayDay, error) {
 	rows, err := s.reader.QueryContext(ctx, `SELECT day, off, name FROM holiday_days
 WHERE day BETWEEN ? AND ? ORDER BY day`, from.String(), to.String())
 	if err != nil {
@@ -158,7 +158,7 @@ func holidayText(h HolidayDay) string {
 }
 
 // SetHolidayDays adds or replaces schedule entries, with an audit entry.
-func (s *SQLiteStore) SetHolidayDays(ctx context.Context, days []HolidayDay, audit AuditEntry) error {
+func (s *SQLStore) SetHolidayDays(ctx context.Context, days []HolidayDay, audit AuditEntry) error {
 	_, err := s.putHolidayDays(ctx, days, audit, true)
 	if err != nil {
 		return fmt.Errorf("set holiday days: %w", err)
@@ -167,7 +167,7 @@ func (s *SQLiteStore) SetHolidayDays(ctx context.Context, days []HolidayDay, aud
 }
 
 // AddHolidayDaysIfAbsent adds entries only for dates that have none.
-func (s *SQLiteStore) AddHolidayDaysIfAbsent(ctx context.Context, days []HolidayDay, audit AuditEntry) (int, error) {
+func (s *SQLStore) AddHolidayDaysIfAbsent(ctx context.Context, days []HolidayDay, audit AuditEntry) (int, error) {
 	n, err := s.putHolidayDays(ctx, days, audit, false)
 	if err != nil {
 		return 0, fmt.Errorf("load holiday days: %w", err)
@@ -175,7 +175,7 @@ func (s *SQLiteStore) AddHolidayDaysIfAbsent(ctx context.Context, days []Holiday
 	return n, nil
 }
 
-func (s *SQLiteStore) putHolidayDays(ctx context.Context, days []HolidayDay, audit AuditEntry, replace bool) (int, error) {
+func (s *SQLStore) putHolidayDays(ctx context.Context, days []HolidayDay, audit AuditEntry, replace bool) (int, error) {
 	added := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var before, after []string
@@ -209,7 +209,7 @@ ON CONFLICT (day) DO UPDATE SET off = excluded.off, name = excluded.name`, h.Dat
 }
 
 // DeleteHolidayDays removes the entries from..to inclusive.
-func (s *SQLiteStore) DeleteHolidayDays(ctx context.Context, from, to Date, audit AuditEntry) (int, error) {
+func (s *SQLStore) DeleteHolidayDays(ctx context.Context, from, to Date, audit AuditEntry) (int, error) {
 	existing, err := s.HolidayDays(ctx, from, to)
 	if err != nil {
 		return 0, err
@@ -237,7 +237,7 @@ func (s *SQLiteStore) DeleteHolidayDays(ctx context.Context, from, to Date, audi
 }
 
 // Leaves lists leave overlapping from..to, by start date.
-func (s *SQLiteStore) Leaves(ctx context.Context, from, to Date) ([]Leave, error) {
+func (s *SQLStore) Leaves(ctx context.Context, from, to Date) ([]Leave, error) {
 	rows, err := s.reader.QueryContext(ctx, `SELECT id, userid, from_date, to_date, reason FROM leaves
 WHERE to_date >= ? AND from_date <= ? ORDER BY from_date, id`, from.String(), to.String())
 	if err != nil {
@@ -263,7 +263,7 @@ WHERE to_date >= ? AND from_date <= ? ORDER BY from_date, id`, from.String(), to
 }
 
 // AddLeave records leave with an audit entry.
-func (s *SQLiteStore) AddLeave(ctx context.Context, l Leave, audit AuditEntry) (int64, error) {
+func (s *SQLStore) AddLeave(ctx context.Context, l Leave, audit AuditEntry) (int64, error) {
 	if l.UserID == "" || l.To.Before(l.From) {
 		return 0, fmt.Errorf("add leave: need a userid and from ≤ to, got %q %s..%s", l.UserID, l.From, l.To)
 	}
@@ -287,7 +287,7 @@ func (s *SQLiteStore) AddLeave(ctx context.Context, l Leave, audit AuditEntry) (
 }
 
 // Audit lists the newest audit entries first.
-func (s *SQLiteStore) Audit(ctx context.Context, limit int) ([]AuditEntry, error) {
+func (s *SQLStore) Audit(ctx context.Context, limit int) ([]AuditEntry, error) {
 	rows, err := s.reader.QueryContext(ctx, `SELECT id, at, actor, action, subject, before, after
 FROM audit_log ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 	"dutybot/roster/storetest"
 )
 
-func openTemp(t *testing.T, clk clock.Clock) (*roster.SQLiteStore, string) {
+func openTemp(t *testing.T, clk clock.Clock) (*roster.SQLStore, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "dutybot.db")
 	s, err := roster.OpenSQLite(context.Background(), path, clk)
@@ -25,7 +25,7 @@ func openTemp(t *testing.T, clk clock.Clock) (*roster.SQLiteStore, string) {
 	return s, path
 }
 
-func TestSQLiteStore(t *testing.T) {
+func TestSQLStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) roster.Store {
 		s, _ := openTemp(t, clock.Real{})
 		return s

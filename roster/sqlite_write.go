@@ -29,7 +29,7 @@ type writeOp struct {
 // Once the write is handed to the committer, inTx waits for its outcome
 // even if ctx ends, so a caller never reports failure for a write that was
 // in fact committed.
-func (s *SQLiteStore) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *SQLStore) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	op := writeOp{fn: fn, done: make(chan error, 1)}
 	select {
 	case s.ops <- op:
@@ -42,7 +42,7 @@ func (s *SQLiteStore) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error
 }
 
 // commitLoop is the committer: it runs until Close.
-func (s *SQLiteStore) commitLoop() {
+func (s *SQLStore) commitLoop() {
 	defer close(s.loopDone)
 	group := make([]writeOp, 0, maxGroup)
 	for {
@@ -67,7 +67,7 @@ func (s *SQLiteStore) commitLoop() {
 
 // commitGroup runs a group of writes in one transaction and reports each
 // its own outcome (or the commit's failure to all).
-func (s *SQLiteStore) commitGroup(group []writeOp) {
+func (s *SQLStore) commitGroup(group []writeOp) {
 	ctx := context.Background()
 	errs := make([]error, len(group))
 	tx, err := s.writer.BeginTx(ctx, nil)
@@ -113,9 +113,9 @@ func runInSavepoint(ctx context.Context, tx *sql.Tx, fn func(tx *sql.Tx) error) 
 // Write runs fn as one all-or-nothing write through the committer (see
 // inTx). Other domains (push) keep their tables in the same database and
 // write through it, so one store holds everything and writes stay ordered.
-func (s *SQLiteStore) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *SQLStore) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.inTx(ctx, fn)
 }
 
 // Reader is the pool of read-only connections, for other domains' queries.
-func (s *SQLiteStore) Reader() *sql.DB { return s.reader }
+func (s *SQLStore) Reader() *sql.DB { return s.reader }

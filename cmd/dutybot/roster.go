@@ -58,7 +58,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // rosterEnv is the store and roster rules a roster command works on.
 type rosterEnv struct {
-	store    *roster.SQLiteStore
+	store    *roster.SQLStore
 	settings roster.Settings
 }
 

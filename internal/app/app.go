@@ -31,7 +31,7 @@ import (
 
 // App is a configured dutybot, ready to serve.
 type App struct {
-	Store    *roster.SQLiteStore
+	Store    *roster.SQLStore
 	Service  *bot.Service
 	Metrics  *metrics.Metrics
 	Settings roster.Settings

@@ -22,7 +22,7 @@ import (
 )
 
 // RosterSource reads the roster: who was assigned, the holiday schedule and
-// the members' names (roster.SQLiteStore satisfies it).
+// the members' names (roster.SQLStore satisfies it).
 type RosterSource interface {
 	Assignments(ctx context.Context, from, to roster.Date) ([]roster.Assignment, error)
 	HolidayDays(ctx context.Context, from, to roster.Date) ([]roster.HolidayDay, error)

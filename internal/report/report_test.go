@@ -26,7 +26,7 @@ import (
 // month is the generated November 2026 and a Builder over it.
 type month struct {
 	ctx   context.Context
-	store *roster.SQLiteStore
+	store *roster.SQLStore
 	clk   *clock.Fake
 	duty  *duty.SQLStore
 	b     report.Builder

@@ -12,7 +12,7 @@ import (
 
 // openTestDB opens a fresh database whose clock reads now, with members
 // in it; it is closed when the test ends.
-func openTestDB(t *testing.T, now time.Time, members ...roster.Member) (*roster.SQLiteStore, *clock.Fake) {
+func openTestDB(t *testing.T, now time.Time, members ...roster.Member) (*roster.SQLStore, *clock.Fake) {
 	t.Helper()
 	ctx := context.Background()
 	clk := clock.NewFake(now)

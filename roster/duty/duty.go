@@ -19,7 +19,7 @@ import (
 )
 
 // Database is the shared store duty keeps its tables in
-// (roster.SQLiteStore satisfies it): writes go through its committer, reads
+// (roster.SQLStore satisfies it): writes go through its committer, reads
 // through its read-only pool.
 type Database interface {
 	Write(ctx context.Context, fn func(tx *sql.Tx) error) error

@@ -287,7 +287,7 @@ func addRequestEvent(ctx context.Context, tx *sql.Tx, id int64, at time.Time, ac
 }
 
 // insertAudit writes a roster audit_log entry inside tx (the columns
-// roster.SQLiteStore writes).
+// roster.SQLStore writes).
 func insertAudit(ctx context.Context, tx *sql.Tx, a roster.AuditEntry) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, subject, before, after) VALUES (?, ?, ?, ?, ?, ?)`,
 		roster.TimeText(a.At), a.Actor, a.Action, a.Subject, a.Before, a.After)

@@ -17,7 +17,7 @@ import (
 // and 王五 wangwu (leader), and 2026-12-25 白班 张三 + 王五.
 type requestFixture struct {
 	ctx    context.Context
-	db     *roster.SQLiteStore
+	db     *roster.SQLStore
 	store  *duty.SQLStore
 	clk    *clock.Fake
 	day    roster.Date

@@ -46,7 +46,7 @@ type schedEnv struct {
 	t       *testing.T
 	path    string
 	clock   *clock.Fake
-	db      *roster.SQLiteStore
+	db      *roster.SQLStore
 	store   *SQLStore
 	handler *recHandler
 }

@@ -19,7 +19,7 @@ import (
 	"dutybot/roster"
 )
 
-// Database is the shared store (roster.SQLiteStore satisfies it).
+// Database is the shared store (roster.SQLStore satisfies it).
 type Database interface {
 	Write(ctx context.Context, fn func(tx *sql.Tx) error) error
 	Reader() *sql.DB

@@ -1,7 +1,7 @@
 // Package storetest checks that a roster.Store behaves as its interfaces
 // promise. Every store implementation runs the same suite:
 //
-//	func TestSQLiteStore(t *testing.T) {
+//	func TestSQLStore(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) roster.Store { ... })
 //	}
 package storetest

@@ -38,7 +38,7 @@ func AsOf(loc *time.Location) time.Time { return time.Date(2026, 12, 10, 12, 0, 
 // gen writes the month.
 type gen struct {
 	ctx  context.Context
-	db   *roster.SQLiteStore
+	db   *roster.SQLStore
 	clk  *clock.Fake
 	loc  *time.Location
 	duty *duty.SQLStore
@@ -74,7 +74,7 @@ type gen struct {
 //
 // Outside the month: a report, an escalation and its notification on
 // 10-31 (23:30 office time), and a report and an escalation on 12-01.
-func Generate(ctx context.Context, db *roster.SQLiteStore, clk *clock.Fake, loc *time.Location) error {
+func Generate(ctx context.Context, db *roster.SQLStore, clk *clock.Fake, loc *time.Location) error {
 	g := &gen{ctx: ctx, db: db, clk: clk, loc: loc,
 		duty: duty.NewSQLStore(db, clk), inc: incident.NewSQLStore(db, clk, loc), esc: push.NewSQLStore(db, clk)}
 	for _, m := range Members() {
