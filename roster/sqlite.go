@@ -36,15 +36,20 @@ type SQLiteOptions struct {
 	Synchronous string
 }
 
-// SQLStore is a Store kept in one SQLite file in WAL mode. It is safe for
+// SQLStore is a Store kept in one SQLite file in WAL mode (OpenSQLite) or
+// in a PostgreSQL database (OpenPostgres); Open chooses. It is safe for
 // concurrent use.
 //
-// Writes go through a pool of a single connection whose transactions begin
+// On SQLite, writes go through a pool of a single connection whose transactions begin
 // IMMEDIATE, driven by one committer goroutine, so concurrent writers queue
 // in Go (first come, first served) instead of spinning on SQLITE_BUSY, and
 // share commits under load; reads use a separate pool of query-only connections, which
-// WAL lets run alongside the writer.
+// WAL lets run alongside the writer. On PostgreSQL, each write is its own
+// serializable transaction on a pool of connections (see inPostgresTx), and
+// reads use a second pool of read-only connections.
 type SQLStore struct {
+	// kind is "sqlite" or "postgres", for messages.
+	kind   string
 	writer *sql.DB
 	// ops carries writes to the single committer goroutine (commitLoop),
 	// which groups them into shared transactions; see inTx.
@@ -106,7 +111,7 @@ func openSQLite(ctx context.Context, path string, clk clock.Clock, opts SQLiteOp
 	}
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
-	s := &SQLStore{writer: writer, clk: clk}
+	s := &SQLStore{kind: "sqlite", writer: writer, clk: clk}
 
 	if err := writer.PingContext(ctx); err != nil {
 		return nil, errors.Join(err, s.Close())
@@ -157,16 +162,16 @@ func connParams(synchronous string) url.Values {
 // Ping checks that both connection pools reach the database.
 func (s *SQLStore) Ping(ctx context.Context) error {
 	if err := s.writer.PingContext(ctx); err != nil {
-		return fmt.Errorf("ping sqlite store: %w", err)
+		return fmt.Errorf("ping %s store: %w", s.kind, err)
 	}
 	if err := s.reader.PingContext(ctx); err != nil {
-		return fmt.Errorf("ping sqlite store: %w", err)
+		return fmt.Errorf("ping %s store: %w", s.kind, err)
 	}
 	return nil
 }
 
-// Close closes the store. The writer closes last, so that it checkpoints
-// the write-ahead log into the database file.
+// Close closes the store. The writer closes last, so that SQLite
+// checkpoints the write-ahead log into the database file.
 func (s *SQLStore) Close() error {
 	if s.quit != nil {
 		s.closeOnce.Do(func() { close(s.quit) })
@@ -178,7 +183,7 @@ func (s *SQLStore) Close() error {
 	}
 	errs = append(errs, s.writer.Close())
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("close sqlite store: %w", err)
+		return fmt.Errorf("close %s store: %w", s.kind, err)
 	}
 	return nil
 }
@@ -201,19 +206,16 @@ func (s *SQLStore) SaveReceived(ctx context.Context, r *Received) (isNew bool, e
 	}
 	var id int64
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO received_messages
+		id = 0
+		err := tx.QueryRowContext(ctx, `INSERT INTO received_messages
     (dedup_key, from_user, msg_type, event, content, raw, received_at)
 VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (dedup_key) DO NOTHING`,
-			r.DedupKey, r.FromUser, r.MsgType, r.Event, r.Content, r.Raw, formatTime(receivedAt))
-		if err != nil {
-			return err
+ON CONFLICT (dedup_key) DO NOTHING
+RETURNING id`,
+			r.DedupKey, r.FromUser, r.MsgType, r.Event, r.Content, r.Raw, formatTime(receivedAt)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // a duplicate: nothing inserted
 		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
-			return err
-		}
-		id, err = res.LastInsertId()
 		return err
 	})
 	if err != nil {

@@ -269,12 +269,9 @@ func (s *SQLStore) AddLeave(ctx context.Context, l Leave, audit AuditEntry) (int
 	}
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO leaves (userid, from_date, to_date, reason) VALUES (?, ?, ?, ?)`,
-			l.UserID, l.From.String(), l.To.String(), l.Reason)
+		err := tx.QueryRowContext(ctx, `INSERT INTO leaves (userid, from_date, to_date, reason) VALUES (?, ?, ?, ?) RETURNING id`,
+			l.UserID, l.From.String(), l.To.String(), l.Reason).Scan(&id)
 		if err != nil {
-			return err
-		}
-		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		audit.After = fmt.Sprintf("%s %s..%s %s", l.UserID, l.From, l.To, l.Reason)

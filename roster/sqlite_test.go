@@ -12,6 +12,7 @@ import (
 
 	"dutybot/internal/clock"
 	"dutybot/roster"
+	"dutybot/roster/dbtest"
 	"dutybot/roster/storetest"
 )
 
@@ -26,9 +27,8 @@ func openTemp(t *testing.T, clk clock.Clock) (*roster.SQLStore, string) {
 }
 
 func TestSQLStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) roster.Store {
-		s, _ := openTemp(t, clock.Real{})
-		return s
+	dbtest.Run(t, func(t *testing.T, b dbtest.Backend) {
+		storetest.Run(t, func(t *testing.T) roster.Store { return b.Open(t, clock.Real{}) })
 	})
 }
 
@@ -43,9 +43,17 @@ func rawDB(t *testing.T, path string) *sql.DB {
 	return db
 }
 
-func TestSQLiteReopenKeepsDataAndDedup(t *testing.T) {
+func TestReopenKeepsDataAndDedup(t *testing.T) {
+	dbtest.Run(t, testReopenKeepsDataAndDedup)
+}
+
+func testReopenKeepsDataAndDedup(t *testing.T, b dbtest.Backend) {
 	ctx := context.Background()
-	s, path := openTemp(t, clock.Real{})
+	path := b.NewDB(t)
+	s, err := roster.Open(ctx, path, clock.Real{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
 	r := &roster.Received{DedupKey: "msg:1", FromUser: "zhangsan", MsgType: "text", Content: "签到"}
 	if isNew, err := s.SaveReceived(ctx, r); err != nil || !isNew {
 		t.Fatalf("SaveReceived = %v, %v; want true, nil", isNew, err)
@@ -58,7 +66,7 @@ func TestSQLiteReopenKeepsDataAndDedup(t *testing.T) {
 	}
 
 	for i := range 2 { // reopen twice: migrations must not run again
-		s, err := roster.OpenSQLite(ctx, path, clock.Real{})
+		s, err := roster.Open(ctx, path, clock.Real{})
 		if err != nil {
 			t.Fatalf("reopen %d: %v", i, err)
 		}
@@ -83,7 +91,7 @@ func TestSQLiteReopenKeepsDataAndDedup(t *testing.T) {
 	}
 
 	var n, version int
-	err := rawDB(t, path).QueryRow(`SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &version)
+	err = dbtest.Raw(t, path).QueryRow(`SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &version)
 	if err != nil {
 		t.Fatalf("read schema_migrations: %v", err)
 	}
@@ -97,26 +105,34 @@ func TestSQLiteReopenKeepsDataAndDedup(t *testing.T) {
 	}
 }
 
-func TestSQLiteRefusesNewerDatabase(t *testing.T) {
+func TestRefusesNewerDatabase(t *testing.T) {
+	dbtest.Run(t, testRefusesNewerDatabase)
+}
+
+func testRefusesNewerDatabase(t *testing.T, b dbtest.Backend) {
 	ctx := context.Background()
-	s, path := openTemp(t, clock.Real{})
+	path := b.NewDB(t)
+	s, err := roster.Open(ctx, path, clock.Real{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	db := rawDB(t, path)
+	db := dbtest.Raw(t, path)
 	if _, err := db.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (9999, '2030-01-01T00:00:00.000000000Z')`); err != nil {
 		t.Fatalf("insert future version: %v", err)
 	}
 	db.Close()
 
-	s, err := roster.OpenSQLite(ctx, path, clock.Real{})
+	s, err = roster.Open(ctx, path, clock.Real{})
 	if err == nil {
 		s.Close()
-		t.Fatal("OpenSQLite of a database with an unknown future version succeeded, want an error")
+		t.Fatal("Open of a database with an unknown future version succeeded, want an error")
 	}
 	t.Logf("error: %v", err)
 	if msg := err.Error(); !strings.Contains(msg, "9999") || !strings.Contains(msg, "newer") {
-		t.Errorf("OpenSQLite error = %q, want it to name version 9999 and say the database is newer", msg)
+		t.Errorf("Open error = %q, want it to name version 9999 and say the database is newer", msg)
 	}
 }
 
@@ -243,5 +259,51 @@ func TestSQLiteErrorsSayWhat(t *testing.T) {
 	_, err := s.Member(context.Background(), "nobody")
 	if !errors.Is(err, roster.ErrNotFound) || !strings.Contains(err.Error(), "nobody") {
 		t.Errorf("Member(nobody) error = %v, want ErrNotFound naming the userid", err)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"postgres://dutybot:s3cret@db:5432/duty?sslmode=require", "postgres://dutybot:xxxxx@db:5432/duty?sslmode=require"},
+		{"postgresql://postgres@127.0.0.1/dutybot_test", "postgresql://postgres@127.0.0.1/dutybot_test"},
+		{"/var/lib/dutybot/dutybot.db", "/var/lib/dutybot/dutybot.db"},
+		{"postgres://u:p%zz@host/db", "(a postgres URL that does not parse)"},
+	} {
+		if got := roster.RedactURL(tc.in); got != tc.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestPostgresOpenTogether opens several stores on one new PostgreSQL
+// schema at once: the migrations' lock lets exactly one apply each.
+func TestPostgresOpenTogether(t *testing.T) {
+	b, ok := dbtest.Postgres()
+	if !ok {
+		t.Skip("DUTYBOT_TEST_POSTGRES is not set: skipping")
+	}
+	db := b.NewDB(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			s, err := roster.Open(context.Background(), db, clock.Real{})
+			if err == nil {
+				err = s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Errorf("Open: %v", err)
+		}
+	}
+	var n int
+	if err := dbtest.Raw(t, db).QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("migrations/*.sql")
+	if n != len(files) {
+		t.Errorf("schema_migrations has %d rows, want %d", n, len(files))
 	}
 }

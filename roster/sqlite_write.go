@@ -19,7 +19,8 @@ type writeOp struct {
 	done chan error
 }
 
-// inTx runs fn as one all-or-nothing write. Writes are done by a single
+// inTx runs fn as one all-or-nothing write. On PostgreSQL, see
+// inPostgresTx. On SQLite, writes are done by a single
 // committer goroutine, which groups the writes waiting at the same moment
 // into one SQLite transaction (one fsync with synchronous=FULL) and gives
 // each its own savepoint, so one write's failure rolls back only its own
@@ -30,6 +31,9 @@ type writeOp struct {
 // even if ctx ends, so a caller never reports failure for a write that was
 // in fact committed.
 func (s *SQLStore) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.kind == "postgres" {
+		return s.inPostgresTx(ctx, fn)
+	}
 	op := writeOp{fn: fn, done: make(chan error, 1)}
 	select {
 	case s.ops <- op:
