@@ -2,21 +2,21 @@ package duty_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"dutybot/internal/clock"
 	"dutybot/roster"
+	"dutybot/roster/dbtest"
 )
 
 // openTestDB opens a fresh database whose clock reads now, with members
 // in it; it is closed when the test ends.
-func openTestDB(t *testing.T, now time.Time, members ...roster.Member) (*roster.SQLStore, *clock.Fake) {
+func openTestDB(t *testing.T, backend dbtest.Backend, now time.Time, members ...roster.Member) (*roster.SQLStore, *clock.Fake) {
 	t.Helper()
 	ctx := context.Background()
 	clk := clock.NewFake(now)
-	db, err := roster.OpenSQLite(ctx, filepath.Join(t.TempDir(), "x.db"), clk)
+	db, err := roster.Open(ctx, backend.NewDB(t), clk)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package duty
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"dutybot/roster"
@@ -25,16 +26,13 @@ func (s *SQLStore) AddDeadlines(ctx context.Context, ds []Deadline) ([]Deadline,
 			if d.Key == "" || d.Kind == "" || d.DueAt.IsZero() {
 				return fmt.Errorf("deadline %q: key, kind and due time are required", d.Key)
 			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO duty_deadlines (key, kind, duty_date, shift, userid, ref, due_at, status, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?) ON CONFLICT (key) DO NOTHING`,
-				d.Key, d.Kind, roster.DateText(d.Date), d.Shift, d.UserID, d.Ref, roster.TimeText(d.DueAt), roster.TimeText(now))
+			err := tx.QueryRowContext(ctx, `INSERT INTO duty_deadlines (key, kind, duty_date, shift, userid, ref, due_at, status, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?) ON CONFLICT (key) DO NOTHING RETURNING id`,
+				d.Key, d.Kind, roster.DateText(d.Date), d.Shift, d.UserID, d.Ref, roster.TimeText(d.DueAt), roster.TimeText(now)).Scan(&d.ID)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue // the key exists: planned before
+			}
 			if err != nil {
-				return err
-			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
-				continue
-			}
-			if d.ID, err = res.LastInsertId(); err != nil {
 				return err
 			}
 			d.Status, d.CreatedAt = DeadlineOpen, now

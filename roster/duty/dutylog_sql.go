@@ -68,13 +68,10 @@ func insertLogEntry(ctx context.Context, tx *sql.Tx, e LogEntry, now time.Time) 
 	if e.Corrects != 0 {
 		corrects = e.Corrects
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO duty_log (duty_date, shift, kind, content, author, at, corrects, pending, held_date, held_shift)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		roster.DateText(e.Date), e.Shift, e.Kind, e.Content, e.Author, roster.TimeText(now), corrects, e.Pending, roster.DateText(e.HeldDate), e.HeldShift)
+	err := tx.QueryRowContext(ctx, `INSERT INTO duty_log (duty_date, shift, kind, content, author, at, corrects, pending, held_date, held_shift)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		roster.DateText(e.Date), e.Shift, e.Kind, e.Content, e.Author, roster.TimeText(now), corrects, e.Pending, roster.DateText(e.HeldDate), e.HeldShift).Scan(&e.ID)
 	if err != nil {
-		return LogEntry{}, err
-	}
-	if e.ID, err = res.LastInsertId(); err != nil {
 		return LogEntry{}, err
 	}
 	return e, nil

@@ -39,14 +39,11 @@ func (s *SQLStore) CreateHandover(ctx context.Context, h Handover, items []int64
 		}
 		now := s.now()
 		h.HandedAt, h.Status, h.ConfirmedAt, h.EscalatedAt = now, HandoverPending, time.Time{}, time.Time{}
-		res, err := tx.ExecContext(ctx, `INSERT INTO duty_handovers (out_date, out_shift, in_date, in_shift, from_user, to_users, notes, sheet, handed_at, status)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		err = tx.QueryRowContext(ctx, `INSERT INTO duty_handovers (out_date, out_shift, in_date, in_shift, from_user, to_users, notes, sheet, handed_at, status)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			roster.DateText(h.Out.Date), h.Out.Shift, roster.DateText(h.In.Date), h.In.Shift, h.From, strings.Join(h.To, ","), h.Notes, h.Sheet,
-			roster.TimeText(now), HandoverPending)
+			roster.TimeText(now), HandoverPending).Scan(&h.ID)
 		if err != nil {
-			return err
-		}
-		if h.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO duty_handover_signatures (handover_id, userid, role, at) VALUES (?, ?, ?, ?)`,

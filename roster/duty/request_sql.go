@@ -36,14 +36,11 @@ func (s *SQLStore) AddRequest(ctx context.Context, r Request) (Request, error) {
 	now := s.now()
 	r.CreatedAt = now
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO duty_requests (kind, requester, counterpart, duty_date, shift, role,
-from_date, to_date, reason, status, needs_admin, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		err := tx.QueryRowContext(ctx, `INSERT INTO duty_requests (kind, requester, counterpart, duty_date, shift, role,
+from_date, to_date, reason, status, needs_admin, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			r.Kind, r.Requester, r.Counterpart, roster.DateText(r.Date), r.Shift, string(r.Role), roster.DateText(r.From), roster.DateText(r.To),
-			r.Reason, r.Status, r.NeedsAdmin, roster.TimeText(r.ExpiresAt), roster.TimeText(now))
+			r.Reason, r.Status, r.NeedsAdmin, roster.TimeText(r.ExpiresAt), roster.TimeText(now)).Scan(&r.ID)
 		if err != nil {
-			return err
-		}
-		if r.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		return addRequestEvent(ctx, tx, r.ID, now, r.Requester, ActionCreated, r.Reason)
@@ -221,12 +218,9 @@ func (s *SQLStore) ApproveLeave(ctx context.Context, id int64, approver, note st
 		if r.Kind != RequestLeave || r.Status != RequestAwaitingApproval {
 			return false, nil
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO leaves (userid, from_date, to_date, reason) VALUES (?, ?, ?, ?)`,
-			r.Requester, r.From.String(), r.To.String(), r.Reason)
-		if err != nil {
-			return false, err
-		}
-		leaveID, err := res.LastInsertId()
+		var leaveID int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO leaves (userid, from_date, to_date, reason) VALUES (?, ?, ?, ?) RETURNING id`,
+			r.Requester, r.From.String(), r.To.String(), r.Reason).Scan(&leaveID)
 		if err != nil {
 			return false, err
 		}

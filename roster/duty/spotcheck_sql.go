@@ -39,14 +39,11 @@ WHERE trigger_key = ? AND userid = ? ORDER BY id LIMIT 1`, c.Trigger, c.UserID)
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO spot_checks
+		err := tx.QueryRowContext(ctx, `INSERT INTO spot_checks
 (duty_date, shift, userid, requested_by, trigger_key, created_at, sent_at, due_at, status)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
-			roster.DateText(c.Date), c.Shift, c.UserID, c.RequestedBy, c.Trigger, roster.TimeText(now), roster.NullTimeText(c.SentAt), roster.TimeText(c.DueAt))
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending') RETURNING id`,
+			roster.DateText(c.Date), c.Shift, c.UserID, c.RequestedBy, c.Trigger, roster.TimeText(now), roster.NullTimeText(c.SentAt), roster.TimeText(c.DueAt)).Scan(&c.ID)
 		if err != nil {
-			return err
-		}
-		if c.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		c.CreatedAt, c.Status, c.AnsweredAt, c.Via, c.EscalationID = now, SpotPending, time.Time{}, "", ""

@@ -32,12 +32,9 @@ func (s *SQLStore) AddFollowUp(ctx context.Context, f FollowUp, next time.Time) 
 		if r.Status == ReportClosed {
 			return ErrClosed
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO incident_followups (report_id, kind, content, by_user, at, late_seconds)
-VALUES (?, ?, ?, ?, ?, ?)`, f.ReportID, f.Kind, f.Content, f.By, roster.TimeText(f.At), int64(f.LateBy/time.Second))
+		err = tx.QueryRowContext(ctx, `INSERT INTO incident_followups (report_id, kind, content, by_user, at, late_seconds)
+VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, f.ReportID, f.Kind, f.Content, f.By, roster.TimeText(f.At), int64(f.LateBy/time.Second)).Scan(&f.ID)
 		if err != nil {
-			return err
-		}
-		if f.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		r.NextFollowUpAt = next

@@ -22,15 +22,10 @@ func (s *SQLStore) CreateInstruction(ctx context.Context, in Instruction) (Instr
 	}
 	in.Status = InstructionDelivered
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO incident_instructions (report_id, leader, content, issued_at, officer,
-relay_due, feedback_due, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		return tx.QueryRowContext(ctx, `INSERT INTO incident_instructions (report_id, leader, content, issued_at, officer,
+relay_due, feedback_due, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			in.ReportID, in.Leader, in.Content, roster.TimeText(in.IssuedAt), in.Officer, roster.TimeText(in.RelayDue),
-			roster.TimeText(in.FeedbackDue), in.Status)
-		if err != nil {
-			return err
-		}
-		in.ID, err = res.LastInsertId()
-		return err
+			roster.TimeText(in.FeedbackDue), in.Status).Scan(&in.ID)
 	})
 	if err != nil {
 		return Instruction{}, fmt.Errorf("create instruction on report #%d: %w", in.ReportID, err)

@@ -40,17 +40,13 @@ func (s *SQLStore) insertReport(ctx context.Context, tx *sql.Tx, r *Report) erro
 		return err
 	}
 	r.Number = fmt.Sprintf("%s%03d", prefix, n+1)
-	res, err := tx.ExecContext(ctx, `INSERT INTO incident_reports (number, category, level, sensitive, occurred_at, known_at,
+	return tx.QueryRowContext(ctx, `INSERT INTO incident_reports (number, category, level, sensitive, occurred_at, known_at,
 place, summary, casualties, source, reporter, filed_by, filed_at, duty_date, shift, due_at, late_seconds, status,
-next_followup_at, closed_at, escalation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+next_followup_at, closed_at, escalation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id`,
 		r.Number, string(r.Category), string(r.Level), r.Sensitive, roster.NullTimeText(r.OccurredAt), roster.TimeText(r.KnownAt),
 		r.Place, r.Summary, r.Casualties, r.Source, r.Reporter, r.FiledBy, roster.TimeText(r.FiledAt), roster.DateText(r.Date), r.Shift,
-		roster.TimeText(r.DueAt), int64(r.LateBy/time.Second), r.Status, roster.NullTimeText(r.NextFollowUpAt), roster.NullTimeText(r.ClosedAt), r.EscalationID)
-	if err != nil {
-		return err
-	}
-	r.ID, err = res.LastInsertId()
-	return err
+		roster.TimeText(r.DueAt), int64(r.LateBy/time.Second), r.Status, roster.NullTimeText(r.NextFollowUpAt), roster.NullTimeText(r.ClosedAt), r.EscalationID).Scan(&r.ID)
 }
 
 // Report returns the report with id.
