@@ -9,7 +9,7 @@ import "time"
 // tag marks a value that must never be shown in messages or logs.
 type Config struct {
 	HTTP     HTTP     `yaml:"http"`
-	DB       string   `yaml:"db" env:"DUTYBOT_DB"`             // SQLite file path
+	DB       string   `yaml:"db" env:"DUTYBOT_DB"`             // SQLite file path, or postgres:// URL
 	Timezone string   `yaml:"timezone" env:"DUTYBOT_TIMEZONE"` // IANA name
 	Admins   []string `yaml:"admins" env:"DUTYBOT_ADMINS"`     // first admins' WeCom userids (comma-separated in env)
 	WeCom    WeCom    `yaml:"wecom"`

@@ -180,9 +180,34 @@ func (v *validator) httpAddr(addr string) {
 	}
 }
 
-func (v *validator) db(path string) {
-	if strings.TrimSpace(path) == "" {
-		v.errorf("db", `must not be empty; give the SQLite database file path, such as "./data/dutybot.db" (数据库文件路径不能为空)`)
+// db checks the database: a SQLite file path, or a PostgreSQL URL. A URL
+// may hold a password, so no message shows any part of it.
+func (v *validator) db(s string) {
+	const key = "db"
+	if strings.TrimSpace(s) == "" {
+		v.errorf(key, `must not be empty; give the SQLite database file path, such as "./data/dutybot.db", `+
+			`or a PostgreSQL URL, such as "postgres://dutybot:password@127.0.0.1:5432/dutybot?sslmode=disable" (数据库不能为空)`)
+		return
+	}
+	if !strings.HasPrefix(s, "postgres://") && !strings.HasPrefix(s, "postgresql://") {
+		return // a SQLite file path
+	}
+	const want = "use postgres://user:password@host:5432/database?sslmode=disable (or sslmode=require…) " +
+		"(value not shown because it may contain a password; PostgreSQL 连接地址格式有误)"
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		v.errorf(key, "is not a valid URL; %s", want)
+	case u.Host == "" || u.Hostname() == "":
+		v.errorf(key, "has no host; %s", want)
+	case strings.Trim(u.Path, "/") == "":
+		v.errorf(key, "names no database (the path after the host); %s", want)
+	default:
+		if p := u.Port(); p != "" {
+			if _, err := strconv.ParseUint(p, 10, 16); err != nil {
+				v.errorf(key, "port must be a number from 0 to 65535; %s", want)
+			}
+		}
 	}
 }
 

@@ -45,6 +45,11 @@ func TestValidate(t *testing.T) {
 
 		{"db empty", func(c *Config) { c.DB = "" }, "db", Error, "must not be empty"},
 		{"db other path", func(c *Config) { c.DB = "/var/lib/dutybot/db.sqlite" }, "", 0, ""},
+		{"db postgres", func(c *Config) { c.DB = "postgres://dutybot:pw@127.0.0.1:5432/dutybot?sslmode=disable" }, "", 0, ""},
+		{"db postgresql", func(c *Config) { c.DB = "postgresql://dutybot@db.internal/duty" }, "", 0, ""},
+		{"db postgres no host", func(c *Config) { c.DB = "postgres:///dutybot" }, "db", Error, "has no host"},
+		{"db postgres no database", func(c *Config) { c.DB = "postgres://dutybot@db:5432/" }, "db", Error, "names no database"},
+		{"db postgres bad port", func(c *Config) { c.DB = "postgres://dutybot@db:port/duty" }, "db", Error, "not a valid URL"},
 
 		{"timezone other", func(c *Config) { c.Timezone = "Asia/Urumqi" }, "", 0, ""},
 		{"timezone unknown", func(c *Config) { c.Timezone = "Asia/Beijing" }, "timezone", Error, `unknown time zone "Asia/Beijing"`},
@@ -209,6 +214,10 @@ func TestSecretsNeverShown(t *testing.T) {
 		"redis no host":       func(c *Config) { c.Redis.URL = "redis://:" + s + "@/0" },
 		"redis bad escape":    func(c *Config) { c.Redis.URL = "redis://:" + s + "%zz@h:6379/0" },
 		"redis control chars": func(c *Config) { c.Redis.URL = "redis://:" + s + "\x7f@h/0" },
+		"postgres bad escape": func(c *Config) { c.DB = "postgres://dutybot:" + s + "%zz@h:5432/duty" },
+		"postgres no host":    func(c *Config) { c.DB = "postgres://dutybot:" + s + "@/duty" },
+		"postgres no db":      func(c *Config) { c.DB = "postgres://dutybot:" + s + "@h:5432" },
+		"postgres bad port":   func(c *Config) { c.DB = "postgres://dutybot:" + s + "@h:5" + s + "/duty" },
 	}
 	check := func(name string, problems Problems) {
 		t.Helper()

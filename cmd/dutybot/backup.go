@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -13,6 +14,11 @@ const backupUsage = `Usage:
   dutybot backup -o FILE [--config F]          copy the database (online: the server may keep running) to a new FILE
   dutybot restore FILE [--config F] [--force]  replace the database with FILE (stop dutybot first; the old one is kept)
 `
+
+// errPostgresBackup refuses backup and restore of a PostgreSQL database,
+// which PostgreSQL's own tools do better.
+var errPostgresBackup = errors.New("db is a PostgreSQL database: dutybot backup/restore handle SQLite files only; " +
+	"use pg_dump -Fc and pg_restore (PostgreSQL 数据库请用 pg_dump / pg_restore 备份和恢复)")
 
 // backupCmd copies the configured database to a new file.
 func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -29,6 +35,9 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cfg, err := loadConfig(*path, stderr, false)
 	if err != nil {
 		return err
+	}
+	if roster.IsPostgresURL(cfg.DB) {
+		return errPostgresBackup
 	}
 	info, err := roster.BackupSQLite(ctx, cfg.DB, *out)
 	if err != nil {
@@ -54,6 +63,9 @@ func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cfg, err := loadConfig(*path, stderr, false)
 	if err != nil {
 		return err
+	}
+	if roster.IsPostgresURL(cfg.DB) {
+		return errPostgresBackup
 	}
 	replaced, err := roster.RestoreSQLite(ctx, files[0], cfg.DB, *force, time.Now())
 	if err != nil {

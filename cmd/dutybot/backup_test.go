@@ -44,3 +44,20 @@ func TestBackupRestoreCommands(t *testing.T) {
 		}
 	}
 }
+
+func TestBackupRestoreRefusePostgres(t *testing.T) {
+	ctx := context.Background()
+	const secret = "Zq9SECRETzq9"
+	t.Setenv("DUTYBOT_DB", "postgres://dutybot:"+secret+"@127.0.0.1:5432/dutybot?sslmode=disable")
+	for _, args := range [][]string{
+		{"backup", "-o", filepath.Join(t.TempDir(), "b.db")},
+		{"restore", filepath.Join(t.TempDir(), "b.db")},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(ctx, args, &stdout, &stderr)
+		out := stdout.String() + stderr.String()
+		if code != 1 || !strings.Contains(out, "pg_dump") || strings.Contains(out, secret) {
+			t.Errorf("dutybot %v: exit %d, output %q; want exit 1, pointing to pg_dump, no password", args, code, out)
+		}
+	}
+}

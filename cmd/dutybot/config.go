@@ -88,6 +88,6 @@ func checkConfigCmd(args []string, stdout, stderr io.Writer) error {
 		source = *path + " and environment"
 	}
 	fmt.Fprintf(stdout, "configuration OK (%s): listen %s, store %s, time zone %s, WeCom configured: %v, Redis: %v\n",
-		source, cfg.HTTP.Addr, cfg.DB, cfg.Timezone, cfg.WeComConfigured(), cfg.Redis.URL != "")
+		source, cfg.HTTP.Addr, roster.RedactURL(cfg.DB), cfg.Timezone, cfg.WeComConfigured(), cfg.Redis.URL != "")
 	return nil
 }

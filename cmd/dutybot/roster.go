@@ -75,7 +75,7 @@ func openRoster(ctx context.Context, configPath string, stderr io.Writer) (roste
 			return rosterEnv{}, err
 		}
 	}
-	store, err := roster.OpenSQLite(ctx, cfg.DB, clock.Real{})
+	store, err := roster.Open(ctx, cfg.DB, clock.Real{})
 	if err != nil {
 		return rosterEnv{}, err
 	}

@@ -57,9 +57,9 @@ type App struct {
 // callbacks accepted but not processed before the last stop. The caller must
 // Close it.
 func New(ctx context.Context, cfg configs.Config, clk clock.Clock, log *slog.Logger, opts ...Option) (*App, error) {
-	store, err := roster.OpenSQLite(ctx, cfg.DB, clk)
+	store, err := roster.Open(ctx, cfg.DB, clk)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", cfg.DB, err)
+		return nil, fmt.Errorf("open store: %w", err) // the error names the database, its password redacted
 	}
 	a := &App{Store: store, Metrics: metrics.New(), log: log}
 	var o options

@@ -125,6 +125,12 @@ func (a *App) buildEscalations(ctx context.Context, cfg configs.Config, clk cloc
 	keyFile := cfg.Push.AckKeyFile
 	if keyFile == "" {
 		keyFile = filepath.Join(filepath.Dir(cfg.DB), "ack.key")
+		if roster.IsPostgresURL(cfg.DB) {
+			// No folder beside the database; instances sharing a
+			// PostgreSQL database must share this key too (set
+			// push.ack_key_file), or each one's links fail on the others.
+			keyFile = filepath.Join("data", "ack.key")
+		}
 	}
 	key, err := ackKey(keyFile)
 	if err != nil {
