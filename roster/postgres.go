@@ -20,8 +20,13 @@ import (
 const pgConns = 8
 
 // pgWriteAttempts bounds how often a write is tried when PostgreSQL
-// aborts it for a serialization failure or a deadlock.
-const pgWriteAttempts = 10
+// aborts it for a serialization failure or a deadlock. Between attempts
+// the writer pauses for a random time up to a bound that doubles from 1 ms
+// to pgMaxPause, so writers that collided spread out.
+const (
+	pgWriteAttempts = 30
+	pgMaxPause      = 100 * time.Millisecond
+)
 
 // IsPostgresURL reports whether db names a PostgreSQL database
 // (postgres://… or postgresql://…) rather than a SQLite file.
@@ -113,7 +118,9 @@ func openPostgres(ctx context.Context, dbURL string, clk clock.Clock) (*SQLStore
 // the domains' read-then-write code (numbering reports by counting them,
 // say) the same guarantee SQLite's single writer gives. When PostgreSQL
 // aborts the transaction for a serialization failure or a deadlock, fn is
-// run again, after a short random pause, up to pgWriteAttempts times; fn
+// run again, after a short random pause, up to pgWriteAttempts times (the
+// serializable check works on index pages, so concurrent writes to one table
+// collide now and then even when they touch different rows); fn
 // must therefore set, not accumulate, what it hands back.
 //
 // The transaction does not end with ctx (fn's own statements do), so a
@@ -128,8 +135,8 @@ func (s *SQLStore) inPostgresTx(ctx context.Context, fn func(tx *sql.Tx) error) 
 		if err == nil || !retryable(err) || attempt == pgWriteAttempts {
 			return err
 		}
-		pause := time.Duration(attempt) * time.Millisecond * time.Duration(1+rand.IntN(4))
-		t := time.NewTimer(pause)
+		bound := min(pgMaxPause, time.Millisecond<<min(attempt, 10))
+		t := time.NewTimer(bound/2 + rand.N(bound/2))
 		select {
 		case <-t.C:
 		case <-ctx.Done():
