@@ -272,6 +272,7 @@ LIMIT ?`, limit)
 func (s *SQLStore) CompleteReceived(ctx context.Context, id int64, replies []Outgoing) (done bool, err error) {
 	now := s.now()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		done = false // set again on a PostgreSQL retry
 		res, err := tx.ExecContext(ctx, `UPDATE received_messages SET processed_at = ? WHERE id = ? AND processed_at IS NULL`,
 			formatTime(now), id)
 		if err != nil {

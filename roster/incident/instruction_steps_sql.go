@@ -63,6 +63,7 @@ func (s *SQLStore) TakeInstructionPrompt(ctx context.Context, leader string, sin
 	var p InstructionPrompt
 	var found bool
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		p, found = InstructionPrompt{}, false // set again on a retry
 		var asked string
 		err := tx.QueryRowContext(ctx, `SELECT leader, report_id, asked_at FROM incident_instruction_prompts WHERE leader = ?`, leader).
 			Scan(&p.Leader, &p.ReportID, &asked)
