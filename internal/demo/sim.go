@@ -142,8 +142,8 @@ func (s *simulator) index(w http.ResponseWriter, r *http.Request) {
 		Story   Story
 		Start   string
 		Absence string
-		Now     string
-	}{members, leaderPhones(), steps, st, st.Start.UTC().Format(time.RFC3339), st.Absence.UTC().Format(time.RFC3339), hm(time.Now())}
+		TZ      string
+	}{members, leaderPhones(), steps, st, st.Start.UTC().Format(time.RFC3339), st.Absence.UTC().Format(time.RFC3339), loc.String()}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if err := s.page.Execute(w, data); err != nil {

@@ -18,9 +18,15 @@
     return e;
   }
 
+  // Times show in the office's time zone, whatever the visitor's.
+  const tz = document.body.dataset.tz || undefined;
   function hhmm(iso) {
     const d = new Date(iso);
-    return d.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false });
+    try {
+      return d.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: tz });
+    } catch (e) {
+      return d.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false });
+    }
   }
 
   function showError(p, msg) {
