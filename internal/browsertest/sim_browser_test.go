@@ -76,20 +76,7 @@ func TestSimulatorReportRingsThePhoneAndAckStopsIt(t *testing.T) {
 
 	// The leader on duty now (a regular shift's: the story's has not begun)
 	// has a phone; its pane shows the push with a countdown and 确认.
-	leaders, err := o.demo.LeadersOnDuty(context.Background(), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var leader string
-	for _, p := range o.demo.Phones() {
-		if slices.Contains(leaders, p.UserID) {
-			leader = p.UserID
-			break
-		}
-	}
-	if leader == "" {
-		t.Fatalf("no leader on duty (%v) has a demo phone (%+v)", leaders, o.demo.Phones())
-	}
+	leader := leaderWithPhone(t, o)
 	open := `#phone-pushes li[data-status="open"]`
 	run(t, ctx, "the push on "+leader+"'s phone",
 		chromedp.Click(chromedp.CSS(`#phone-tabs button[data-phone="`+leader+`"]`)),
@@ -114,4 +101,21 @@ func TestSimulatorReportRingsThePhoneAndAckStopsIt(t *testing.T) {
 		t.Errorf("escalation %s after 确认: kind %s, status %s, acked by %q via %q; want %s acked by %s via %s (POST /api/v1/acks)",
 			id, esc.Kind, esc.Status, esc.AckedBy, esc.AckedVia, push.KindReportMajor, leader, handlers.AckViaPush)
 	}
+}
+
+// leaderWithPhone is a leader on duty now who has a demo phone: the first
+// step of the report policies pushes to them.
+func leaderWithPhone(t *testing.T, o *office) string {
+	t.Helper()
+	leaders, err := o.demo.LeadersOnDuty(context.Background(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range o.demo.Phones() {
+		if slices.Contains(leaders, p.UserID) {
+			return p.UserID
+		}
+	}
+	t.Fatalf("no leader on duty (%v) has a demo phone (%+v)", leaders, o.demo.Phones())
+	return ""
 }
