@@ -130,7 +130,7 @@ func (s *simulator) index(w http.ResponseWriter, r *http.Request) {
 			Actions: []scriptAction{{StoryAbsent, n(StoryAbsent), "签到"}}},
 		{Title: "值班日志", Note: "值班中的来电、来文、待办都记在日志里，交班时自动汇入交接单。",
 			Actions: []scriptAction{{StoryOfficer, n(StoryOfficer), "记录 来电 市应急局通知：今晚有强降雨，加强值守"}, {StoryOfficer, n(StoryOfficer), "日志"}}},
-		{Title: "交接班", Note: fmt.Sprintf("%s 交班，交接单发给 %s 班的 %s；%s 在卡片上点「接班」（或发送「接班」）完成交接。", n(StoryOfficer), StoryNextShift, n(StoryIncoming), n(StoryIncoming)),
+		{Title: "交接班", Note: fmt.Sprintf("开班后，%s 交班，交接单发给 %s 班的 %s；%s 在卡片上点「接班」（或发送「接班」）完成交接。", n(StoryOfficer), StoryNextShift, n(StoryIncoming), n(StoryIncoming)),
 			Actions: []scriptAction{{StoryOfficer, n(StoryOfficer), "交班 设备正常"}, {StoryIncoming, n(StoryIncoming), "接班"}}},
 		{Title: "看板", Note: "打开值班看板（/console/）看今天的排班、签到和未确认的告警。管理员赵六可发送「帮助」看全部命令。",
 			Actions: []scriptAction{{"zhaoliu", n("zhaoliu"), "帮助"}}},
