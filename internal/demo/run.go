@@ -128,8 +128,11 @@ func Start(ctx context.Context, cfg configs.Config, log *slog.Logger, now time.T
 	if err != nil {
 		return fail(err)
 	}
-	a, err := app.New(ctx, cfg, clock.Real{}, log,
-		app.WithPushSenders(senders), app.WithPolicies(Policies()), app.WithRosterSettings(Settings(d.Story)))
+	opts := []app.Option{app.WithPushSenders(senders), app.WithRosterSettings(Settings(d.Story))}
+	if cfg.Push.Policies == "" { // a policy file the operator names wins (docs/benchmarks.md uses one)
+		opts = append(opts, app.WithPolicies(Policies()))
+	}
+	a, err := app.New(ctx, cfg, clock.Real{}, log, opts...)
 	if err != nil {
 		return fail(err)
 	}
