@@ -37,8 +37,8 @@ func boardRow(user, shift string) string {
 
 func TestBoardRendersTodaysRoster(t *testing.T) {
 	skipUntilConsoleMerged(t)
+	ctx := newBrowser(t) // first: skips at once without a browser
 	o := startOffice(t)
-	ctx := newBrowser(t)
 	run(t, ctx, "log in to the board as 赵六", loginToBoard(o.url, "zhaoliu"))
 	shot(t, ctx, "board")
 
@@ -68,8 +68,8 @@ func TestBoardRendersTodaysRoster(t *testing.T) {
 
 func TestBoardCheckInInSimulatorUpdatesTheBoard(t *testing.T) {
 	skipUntilConsoleMerged(t)
-	o := startOffice(t)
 	board := newBrowser(t)
+	o := startOffice(t)
 	row := boardRow(demo.StoryOfficer, demo.StoryShift)
 	run(t, board, "log in to the board", loginToBoard(o.url, "zhaoliu"),
 		chromedp.WaitVisible(chromedp.CSS(row+`[data-checked-in="no"]`)))
@@ -84,8 +84,8 @@ func TestBoardCheckInInSimulatorUpdatesTheBoard(t *testing.T) {
 
 func TestBoardEscalationCountdownVanishesWhenAckedFromThePhone(t *testing.T) {
 	skipUntilConsoleMerged(t)
-	o := startOffice(t)
 	board := newBrowser(t)
+	o := startOffice(t)
 	run(t, board, "log in to the board", loginToBoard(o.url, "zhaoliu"))
 
 	sim := newTab(t, board)

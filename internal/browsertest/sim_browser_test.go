@@ -42,8 +42,8 @@ func openSimulator(url string) chromedp.Action[chromedp.Void] {
 }
 
 func TestSimulatorCheckInShowsTheBotsReply(t *testing.T) {
+	ctx := newBrowser(t) // first: skips at once without a browser
 	o := startOffice(t)
-	ctx := newBrowser(t)
 	run(t, ctx, "open the simulator", openSimulator(o.url))
 	run(t, ctx, "check in as 张三", chooseMember(demo.StoryOfficer), say("签到"))
 	run(t, ctx, "the bot's reply", botSaid("签到成功"), botSaid(demo.StoryShift))
@@ -65,8 +65,8 @@ func TestSimulatorCheckInShowsTheBotsReply(t *testing.T) {
 }
 
 func TestSimulatorReportRingsThePhoneAndAckStopsIt(t *testing.T) {
+	ctx := newBrowser(t) // first: skips at once without a browser
 	o := startOffice(t)
-	ctx := newBrowser(t)
 	run(t, ctx, "open the simulator", openSimulator(o.url))
 
 	// The script's "do it for me" button files a 重大 report as 张三.
