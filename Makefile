@@ -5,9 +5,9 @@ PKGS    := ./...
 
 .PHONY: run test lint build bench fuzz fuzz-ci fmt clean
 
-## run: the demo server on the embedded default (SQLite under ./data, fake WeCom in-process, no Redis)
+## run: the demo office (fresh SQLite database, fake WeCom, APNs and FCM in-process, no Redis); open http://127.0.0.1:8080/demo/
 run:
-	$(GO) run ./cmd/dutybot serve --demo
+	$(GO) run ./cmd/dutybot demo
 
 ## test: every test, with the race detector (Redis tests run when DUTYBOT_TEST_REDIS is set)
 test:

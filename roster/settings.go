@@ -193,14 +193,21 @@ func LoadHolidayFile(path string) ([]HolidayDay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("holiday file: %w", err)
 	}
+	return ParseHolidayFile(path, raw)
+}
+
+// ParseHolidayFile reads a holiday schedule already in memory (an embedded
+// file, say); name's extension chooses CSV or YAML as in LoadHolidayFile.
+func ParseHolidayFile(name string, raw []byte) ([]HolidayDay, error) {
 	var days []HolidayDay
-	if strings.EqualFold(filepath.Ext(path), ".csv") {
+	var err error
+	if strings.EqualFold(filepath.Ext(name), ".csv") {
 		days, err = parseHolidayCSV(raw)
 	} else {
 		days, err = parseHolidayYAML(raw)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("holiday file %s: %w", path, err)
+		return nil, fmt.Errorf("holiday file %s: %w", name, err)
 	}
 	return days, nil
 }

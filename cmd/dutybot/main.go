@@ -2,6 +2,7 @@
 // store, plus tools to check the configuration, chat with a running server
 // and measure it.
 //
+//	dutybot demo [--addr ADDR] [--db FILE]
 //	dutybot serve [--config FILE] [--demo]
 //	dutybot check-config [--config FILE]
 //	dutybot chat --as USERID [--url URL] TEXT...
@@ -30,7 +31,8 @@ import (
 const usage = `dutybot — 值班机器人 duty-office bot for WeCom (企业微信)
 
 Usage:
-  dutybot serve [--config FILE] [--demo]       run the server (--demo: built-in fake WeCom and demo members)
+  dutybot demo [--addr A] [--db FILE]          the demo office: simulator at http://127.0.0.1:8080/demo/, no WeCom needed
+  dutybot serve [--config FILE] [--demo]       run the server (--demo: the demo office on the configured database)
   dutybot check-config [--config FILE]         validate the configuration and print every problem
   dutybot chat --as USERID [--url URL] TEXT    send TEXT as USERID through a signed, encrypted callback and print the reply
   dutybot bench callback [-n N] [-c C]         load a running server with signed callbacks and print throughput and latency
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		err = serveCmd(ctx, args[1:], stderr)
+	case "demo":
+		err = demoCmd(ctx, args[1:], stderr)
 	case "check-config":
 		err = checkConfigCmd(args[1:], stdout, stderr)
 	case "chat":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"time"
 
@@ -11,7 +12,6 @@ import (
 	"dutybot/internal/app"
 	"dutybot/internal/clock"
 	"dutybot/internal/demo"
-	"dutybot/roster"
 )
 
 func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
@@ -37,31 +37,37 @@ func serveCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	return serve(ctx, cfg, ln, *demoMode, stderr)
 }
 
-// serve runs dutybot on ln until ctx ends; with demo, it first points WeCom
-// at the fake mounted on the same server and seeds the demo office.
+// serve runs dutybot on ln until ctx ends; with demo, it runs the demo
+// office instead (internal/demo: fake WeCom, APNs and FCM in-process, the
+// generated office and the simulator at /demo/).
 func serve(ctx context.Context, cfg configs.Config, ln net.Listener, demoMode bool, stderr io.Writer) error {
 	cfg.HTTP.Addr = ln.Addr().String() // the real port when asked for :0
-	if demoMode {
-		demo.Apply(&cfg)
-	}
 	log := newLogger(stderr, cfg.Log.Level, cfg.Log.Format)
+	if demoMode {
+		return serveDemo(ctx, cfg, ln, log, stderr)
+	}
 	a, err := app.New(ctx, cfg, clock.Real{}, log)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if demoMode {
-		if err := demo.Seed(ctx, a.Store); err != nil {
-			return err
-		}
-		if err := demo.SeedRoster(ctx, a.Store, a.Settings, roster.DateOf(time.Now(), a.Location)); err != nil {
-			return err
-		}
-		a.Handle(demo.PathPrefix+"/", demo.NewFake())
-		fmt.Fprintf(stderr, "\ndutybot demo: fake WeCom at %s%s; members zhangsan, lisi (值班员), wangwu (带班领导), zhaoliu (管理员).\n"+
-			"Try in another terminal:  go run ./cmd/dutybot chat --as zhangsan 帮助\n\n", demo.BaseURL(cfg.HTTP.Addr), demo.PathPrefix)
-	}
 	if err := a.Serve(ctx, ln); err != nil {
+		return fmt.Errorf("serve %s: %w", cfg.HTTP.Addr, err)
+	}
+	return nil
+}
+
+// serveDemo runs the demo office on ln until ctx ends.
+func serveDemo(ctx context.Context, cfg configs.Config, ln net.Listener, log *slog.Logger, stderr io.Writer) error {
+	d, err := demo.Start(ctx, cfg, log, time.Now())
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	fmt.Fprintf(stderr, "\ndutybot demo: 打开 / open %s/demo/ — the simulator (chat as any member, the leaders' phones, a five-minute script).\n"+
+		"Story shift %s starts at %s; 李四 will miss it. Console: %s/console/. Chat from a terminal: go run ./cmd/dutybot chat --as zhangsan 帮助\n\n",
+		d.BaseURL, demo.StoryShift, d.Story.Start.Format("15:04"), d.BaseURL)
+	if err := d.Serve(ctx, ln); err != nil {
 		return fmt.Errorf("serve %s: %w", cfg.HTTP.Addr, err)
 	}
 	return nil

@@ -114,7 +114,7 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, op
 	if err != nil {
 		return err
 	}
-	settings, err := a.loadRoster(ctx, cfg.Roster.File)
+	settings, err := a.loadRoster(ctx, cfg.Roster.File, opts.settings)
 	if err != nil {
 		return err
 	}
@@ -196,16 +196,21 @@ func (a *App) buildDuty(cfg configs.Config, clk clock.Clock, opts options) error
 	return nil
 }
 
-// loadRoster reads the roster rules file (default shifts without one) and
-// loads the holiday files it names into the store, for dates an admin has
-// not already set.
-func (a *App) loadRoster(ctx context.Context, path string) (roster.Settings, error) {
-	if path == "" {
+// loadRoster reads the roster rules file (default shifts without one), or
+// takes the given settings, and loads the holiday files they name into the
+// store, for dates an admin has not already set.
+func (a *App) loadRoster(ctx context.Context, path string, given *roster.Settings) (roster.Settings, error) {
+	var settings roster.Settings
+	switch {
+	case given != nil:
+		settings = *given
+	case path == "":
 		return roster.DefaultSettings(), nil
-	}
-	settings, err := roster.LoadSettings(path)
-	if err != nil {
-		return roster.Settings{}, err
+	default:
+		var err error
+		if settings, err = roster.LoadSettings(path); err != nil {
+			return roster.Settings{}, err
+		}
 	}
 	for _, f := range settings.HolidayFiles {
 		days, err := roster.LoadHolidayFile(f)

@@ -28,6 +28,22 @@ type options struct {
 	senders map[push.Platform]push.Sender
 	// noDutyDeadlines leaves the duty scheduler stopped.
 	noDutyDeadlines bool
+	// policies and settings, when set, replace the configured files.
+	policies push.Policies
+	settings *roster.Settings
+}
+
+// WithPolicies replaces the escalation policies (push.policies): the demo
+// shortens the waits so a story fits in minutes.
+func WithPolicies(p push.Policies) Option {
+	return func(o *options) { o.policies = p }
+}
+
+// WithRosterSettings replaces the roster rules file (roster.file); the
+// holiday files the settings name are still loaded. The demo generates its
+// office's rules this way.
+func WithRosterSettings(s roster.Settings) Option {
+	return func(o *options) { o.settings = &s }
 }
 
 // WithoutDutyDeadlines leaves the duty deadlines (check-in grace, reminders,
@@ -112,11 +128,15 @@ func policies(path string) (push.Policies, error) {
 // roster, WeCom through the bot, push through the configured providers,
 // signed ack links) and attaches it to the bot.
 func (a *App) buildEscalations(ctx context.Context, cfg configs.Config, clk clock.Clock, store *push.SQLStore, opts options) (*push.AckLinks, error) {
-	ps, err := policies(cfg.Push.Policies)
-	if err != nil {
-		return nil, err
+	ps := opts.policies
+	if ps == nil {
+		var err error
+		if ps, err = policies(cfg.Push.Policies); err != nil {
+			return nil, err
+		}
 	}
 	senders := opts.senders
+	var err error
 	if senders == nil {
 		if senders, err = pushSenders(ctx, cfg.Push, clk); err != nil {
 			return nil, err

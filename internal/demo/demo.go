@@ -1,13 +1,14 @@
-// Package demo lets dutybot run with no WeCom account: a fake WeCom served
-// in-process, fixed demo credentials and a small office of members. Nothing
-// here is used unless `dutybot serve --demo` asks for it.
+// Package demo lets dutybot run with no WeCom account: a fake WeCom and
+// fake APNs/FCM served in-process, fixed demo credentials, a generated
+// office (members, a month of rosters, the holidays, a story shift starting
+// minutes after start) and the simulator page at /demo/. Nothing here is
+// used unless `dutybot demo` (or `serve --demo`) asks for it.
 package demo
 
 import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 
 	"dutybot/bot/wecomtest"
@@ -32,13 +33,22 @@ type Member struct {
 	Roles                            []roster.Role
 }
 
-// Office is the demo office's staff.
+// Office is the demo office's staff: seven officers (赵六 is also the
+// admin), three leaders. 周七 is in the fake WeCom's address book but not
+// here (see NewFake).
 func Office() []Member {
+	officer, leader := []roster.Role{roster.RoleOfficer}, []roster.Role{roster.RoleLeader}
 	return []Member{
-		{"zhangsan", "张三", "13800000001", "值班室", []roster.Role{roster.RoleOfficer}},
-		{"lisi", "李四", "13800000002", "值班室", []roster.Role{roster.RoleOfficer}},
-		{"wangwu", "王五", "13800000003", "办公厅", []roster.Role{roster.RoleLeader}},
+		{"zhangsan", "张三", "13800000001", "值班室", officer},
+		{"lisi", "李四", "13800000002", "值班室", officer},
+		{"wangwu", "王五", "13800000003", "办公厅", leader},
 		{"zhaoliu", "赵六", "13800000004", "值班室", []roster.Role{roster.RoleAdmin, roster.RoleOfficer}},
+		{"wuhao", "吴浩", "13800000005", "值班室", officer},
+		{"sunqian", "孙倩", "13800000006", "值班室", officer},
+		{"zhoujie", "周杰", "13800000007", "值班室", officer},
+		{"zhengyu", "郑宇", "13800000008", "值班室", officer},
+		{"chenjing", "陈静", "13800000009", "办公厅", leader},
+		{"liuqiang", "刘强", "13800000010", "办公厅", leader},
 	}
 }
 
@@ -65,8 +75,10 @@ func BaseURL(addr string) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// Apply points cfg at the fake WeCom mounted on the server itself and fills
-// in the demo credentials, and makes zhaoliu an admin.
+// Apply points cfg at the fake WeCom mounted on the server itself, fills
+// in the demo credentials, makes zhaoliu an admin and shortens the duty
+// timings so the story fits in minutes (see docs/demo.md). Only the demo
+// calls it: production defaults are untouched.
 func Apply(cfg *configs.Config) {
 	cfg.WeCom.CorpID = CorpID
 	cfg.WeCom.AgentID = strconv.Itoa(AgentID)
@@ -77,16 +89,14 @@ func Apply(cfg *configs.Config) {
 	// The in-process fake has no per-member limits to respect.
 	cfg.WeCom.RateLimit = false
 	cfg.Admins = append(cfg.Admins, "zhaoliu")
-	if cfg.Roster.File == "" {
-		if _, err := os.Stat(RosterFile); err == nil {
-			cfg.Roster.File = RosterFile
-		}
+	// A 查岗 must be answered within a minute, and the phones are the
+	// in-process fakes (see Start), not anything configured.
+	cfg.Duty.SpotCheckAnswer = SpotCheckAnswer
+	cfg.Push.APNs, cfg.Push.FCM = configs.APNs{}, configs.FCM{}
+	if cfg.HTTP.PublicURL == "" {
+		cfg.HTTP.PublicURL = BaseURL(cfg.HTTP.Addr)
 	}
 }
-
-// RosterFile is the example roster rules the demo uses when run from the
-// repository (make run), with duty groups of the demo office.
-const RosterFile = "configs/roster.example.yaml"
 
 // SeedRoster fills four weeks from yesterday by the rotations, unless that
 // range already has assignments (a demo database that was used keeps what
