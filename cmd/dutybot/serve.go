@@ -43,6 +43,8 @@ func serve(ctx context.Context, cfg configs.Config, ln net.Listener, demoMode bo
 	cfg.HTTP.Addr = ln.Addr().String() // the real port when asked for :0
 	if demoMode {
 		demo.Apply(&cfg)
+		// The console's login page lists the demo members (fake OAuth).
+		cfg.Console.DemoLogin = true
 	}
 	log := newLogger(stderr, cfg.Log.Level, cfg.Log.Format)
 	a, err := app.New(ctx, cfg, clock.Real{}, log)
