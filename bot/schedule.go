@@ -464,6 +464,39 @@ func (s *Service) changeSlot(ctx context.Context, req Request, args []string, op
 	if op != "clear" && len(names) == 0 {
 		return "", Userf("请写出人员姓名或账号，例如「排班 设置 %s %s 张三」。", args[0], t.Name)
 	}
+	return s.applySlotChange(ctx, req.Member, d, t, op, role, names)
+}
+
+// ChangeSlot is 排班 设置/添加/删除/清空 from elsewhere than chat (the web
+// console): op is "set", "add", "remove" or "clear", role RoleOfficer or
+// RoleLeader, names the members' names or userids. The same rules apply as
+// in chat: only admins, active members only, the audit entry, the conflict
+// check in the reply and the replan of the duty deadlines. Mistakes are
+// *UserError.
+func (s *Service) ChangeSlot(ctx context.Context, by roster.Member, d roster.Date, shift, op string, role roster.Role, names []string) (string, error) {
+	if err := requireAdmin(by, "排班"); err != nil {
+		return "", err
+	}
+	switch op {
+	case "set", "add", "remove", "clear":
+	default:
+		return "", Userf("未知的排班操作「%s」：可用 设置(set)、添加(add)、删除(remove)、清空(clear)。", op)
+	}
+	if role != roster.RoleOfficer && role != roster.RoleLeader {
+		return "", Userf("岗位只能是值班员或带班领导（%s）。", role)
+	}
+	t, err := s.shift(shift)
+	if err != nil {
+		return "", err
+	}
+	if op != "clear" && len(names) == 0 {
+		return "", Userf("请选择或写出人员姓名。")
+	}
+	return s.applySlotChange(ctx, by, d, t, op, role, names)
+}
+
+// applySlotChange changes one slot for by (see changeSlot).
+func (s *Service) applySlotChange(ctx context.Context, by roster.Member, d roster.Date, t roster.ShiftTemplate, op string, role roster.Role, names []string) (string, error) {
 	_, ms, err := s.people(ctx)
 	if err != nil {
 		return "", err
@@ -501,7 +534,7 @@ func (s *Service) changeSlot(ctx context.Context, req Request, args []string, op
 			}
 		}
 	}
-	audit := roster.AuditEntry{Actor: req.Member.UserID, Action: "排班 " + slotOpLabel(op), Subject: d.String() + " " + t.Name}
+	audit := roster.AuditEntry{Actor: by.UserID, Action: "排班 " + slotOpLabel(op), Subject: d.String() + " " + t.Name}
 	if err := s.replaceSlots(ctx, []roster.Slot{slot}, next, audit); err != nil {
 		return "", err
 	}

@@ -18,7 +18,23 @@ type Config struct {
 	Push     Push     `yaml:"push"`
 	Duty     Duty     `yaml:"duty"`
 	Reports  Reports  `yaml:"reports"`
+	Console  Console  `yaml:"console"`
 	Log      Log      `yaml:"log"`
+}
+
+// Console is the web console served under /console/.
+type Console struct {
+	// OAuthURL is WeCom's OAuth authorize page; empty means
+	// https://open.weixin.qq.com/connect/oauth2/authorize with WeCom's public
+	// API host, and <wecom.api_base>/connect/oauth2/authorize with another
+	// (a private 政务微信 deployment or the demo's fake).
+	OAuthURL string `yaml:"oauth_url" env:"DUTYBOT_CONSOLE_OAUTH_URL"`
+	// DemoLogin lists the members on the login page with a one-click login
+	// through WeCom OAuth: only for the demo's fake WeCom, never in
+	// production.
+	DemoLogin bool `yaml:"demo_login" env:"DUTYBOT_CONSOLE_DEMO_LOGIN"`
+	// Refresh is how often the live board re-reads the records (default 5s).
+	Refresh time.Duration `yaml:"refresh" env:"DUTYBOT_CONSOLE_REFRESH"`
 }
 
 // HTTP is the listening server.
@@ -176,6 +192,7 @@ func Default() Config {
 			DeadlineGeneral: 2 * time.Hour, DeadlineLarge: time.Hour, DeadlineMajor: 30 * time.Minute, DeadlineSevere: 30 * time.Minute,
 			FollowUpEvery: 2 * time.Hour, RelayWithin: 5 * time.Minute, FeedbackWorkingDays: 3, BulletinAt: "08:00",
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Console: Console{Refresh: 5 * time.Second},
+		Log:     Log{Level: "info", Format: "text"},
 	}
 }

@@ -500,6 +500,7 @@ func TestLeavesOrder(t *testing.T) {
 		"duty.spot_checks_per_night", "duty.spot_check_hours", "duty.swap_notice", "duty.swap_approver", "duty.coverage_ahead",
 		"reports.deadline_general", "reports.deadline_large", "reports.deadline_major", "reports.deadline_severe",
 		"reports.followup_every", "reports.relay_within", "reports.feedback_working_days", "reports.bulletin_at",
+		"console.oauth_url", "console.demo_login", "console.refresh",
 		"log.level", "log.format",
 	}
 	if !slices.Equal(keys, want) {

@@ -170,6 +170,7 @@ type Fake struct {
 	userIDs []string // users in the order they were added
 	depts   map[int]*Department
 	media   map[string]*Media
+	oauth   map[string]*oauthCode // OAuth codes issued by the authorize page
 	sentSeq int64
 	updSeq  int64
 }
@@ -220,6 +221,7 @@ func New(cfg Config) *Fake {
 		users:   make(map[string]*User),
 		depts:   make(map[int]*Department),
 		media:   make(map[string]*Media),
+		oauth:   make(map[string]*oauthCode),
 	}
 }
 
@@ -256,6 +258,10 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.getToken(w, r)
 		return
 	}
+	if api == authorizeAPI {
+		f.authorize(w, r)
+		return
+	}
 	if code := f.checkToken(r.URL.Query().Get("access_token")); code != 0 {
 		writeError(w, code, errorText(code))
 		return
@@ -283,6 +289,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.mediaGet(w, r)
 	case "media/upload":
 		f.mediaUpload(w, r)
+	case "auth/getuserinfo":
+		f.authGetUserInfo(w, r)
 	default:
 		http.NotFound(w, r)
 	}
@@ -297,6 +305,9 @@ func (f *Fake) route(path string) (string, bool) {
 			return "", false
 		}
 		path = rest
+	}
+	if strings.HasSuffix(path, "/"+authorizeAPI) {
+		return authorizeAPI, true
 	}
 	if i := strings.Index(path, "/cgi-bin/"); i >= 0 {
 		return path[i+len("/cgi-bin/"):], true

@@ -14,6 +14,7 @@
 //	dutybot report monthly (--month YYYY-MM | --year YYYY) [--format md|html|xlsx|csv] [-o FILE] [--chart FILE.png]
 //	dutybot backup -o FILE [--config FILE]
 //	dutybot restore FILE [--config FILE] [--force]
+//	dutybot token create --as USERID [--name NAME] | token list | token revoke ID
 package main
 
 import (
@@ -44,6 +45,8 @@ Usage:
                                                the month's or year's statistics
   dutybot backup -o FILE                       copy the database to a new FILE while the server runs (checked after)
   dutybot restore FILE [--force]               replace the database with a backup (stop dutybot first; the old one is kept)
+  dutybot token create --as USERID [--name N]  make an admin API token for the web console /console/ (printed once)
+  dutybot token list | token revoke ID         list or revoke the console's API tokens
 
 Configuration comes from FILE (YAML, see configs/dutybot.example.yaml) and DUTYBOT_* environment variables.
 `
@@ -82,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = restoreCmd(ctx, args[1:], stdout, stderr)
 	case "report":
 		err = reportCmd(ctx, args[1:], stdout, stderr)
+	case "token":
+		err = tokenCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -17,10 +17,12 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/silenceper/wechat/v2/cache"
 
+	"dutybot/access"
 	"dutybot/bot"
 	"dutybot/bot/wecom"
 	"dutybot/configs"
 	"dutybot/handlers"
+	"dutybot/handlers/console"
 	"dutybot/internal/clock"
 	"dutybot/internal/metrics"
 	"dutybot/push"
@@ -44,10 +46,14 @@ type App struct {
 	Duty          *duty.SQLStore
 	Incidents     *incident.SQLStore
 	DutyDeadlines *duty.Scheduler
-	runDuty       bool
-	mux           *http.ServeMux
-	log           *slog.Logger
-	redis         *redis.Client
+	// Access keeps the console's API tokens and sessions; Console serves
+	// /console/.
+	Access  *access.SQLStore
+	Console *console.Console
+	runDuty bool
+	mux     *http.ServeMux
+	log     *slog.Logger
+	redis   *redis.Client
 	// syncAt is when the daily address-book sync runs (office time); nil
 	// when roster.sync_at is "off".
 	syncAt *roster.ClockTime
@@ -90,6 +96,7 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, op
 	var media bot.MediaFetcher // nil (no file import in chat) until WeCom is configured
 	// directory stays nil (no address-book sync) until WeCom is configured.
 	var directory bot.Directory
+	var oauth *wecom.OAuth // console login through WeCom
 	if cfg.WeComConfigured() {
 		var err error
 		crypto, err = wecom.NewCrypto(cfg.WeCom.Token, cfg.WeCom.AESKey, cfg.WeCom.CorpID)
@@ -106,6 +113,7 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, op
 		sender, cards = client, client
 		media = wecom.NewMediaClient(apiCfg)
 		directory = wecom.NewDirectory(apiCfg)
+		oauth = wecom.NewOAuth(apiCfg)
 	} else {
 		a.log.Warn("WeCom is not configured: /wecom/callback answers 503; run `dutybot serve --demo` to try dutybot without WeCom")
 	}
@@ -172,6 +180,7 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, op
 		Clock:   clk,
 	}.Mux()
 	a.mux.Handle("/ack/{token}", &handlers.AckLink{Verifier: activeMembersOnly{links, a.Store}, Acker: a.Engine, Location: loc, Log: a.log})
+	a.buildConsole(cfg, clk, oauth)
 	return nil
 }
 

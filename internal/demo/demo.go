@@ -96,6 +96,8 @@ func Apply(cfg *configs.Config) {
 	if cfg.HTTP.PublicURL == "" {
 		cfg.HTTP.PublicURL = BaseURL(cfg.HTTP.Addr)
 	}
+	// The console's login page lists the demo members (fake OAuth).
+	cfg.Console.DemoLogin = true
 }
 
 // SeedRoster fills four weeks from yesterday by the rotations, unless that
