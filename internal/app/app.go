@@ -300,6 +300,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout: 35 * time.Second,
 		ErrorLog:     slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
+	if a.Console != nil {
+		// Live (SSE) streams would hold a graceful shutdown until its timeout.
+		srv.RegisterOnShutdown(a.Console.Shutdown)
+	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	workers := make(chan struct{})
 	go func() {

@@ -12,14 +12,6 @@ import (
 	"dutybot/roster"
 )
 
-// skipUntilConsoleMerged is the ONE place that keeps the console board
-// tests from running: the console (/console/, package handlers/console) is
-// built on the console branch. Remove this skip when that branch is merged.
-func skipUntilConsoleMerged(t *testing.T) {
-	t.Helper()
-	t.Skip("console not merged yet")
-}
-
 // loginToBoard signs in through the console's demo login (the fake WeCom
 // OAuth flow) as user and waits for the board.
 func loginToBoard(url, user string) chromedp.Action[chromedp.Void] {
@@ -36,7 +28,6 @@ func boardRow(user, shift string) string {
 }
 
 func TestBoardRendersTodaysRoster(t *testing.T) {
-	skipUntilConsoleMerged(t)
 	ctx := newBrowser(t) // first: skips at once without a browser
 	o := startOffice(t)
 	run(t, ctx, "log in to the board as 赵六", loginToBoard(o.url, "zhaoliu"))
@@ -67,7 +58,6 @@ func TestBoardRendersTodaysRoster(t *testing.T) {
 }
 
 func TestBoardCheckInInSimulatorUpdatesTheBoard(t *testing.T) {
-	skipUntilConsoleMerged(t)
 	board := newBrowser(t)
 	o := startOffice(t)
 	row := boardRow(demo.StoryOfficer, demo.StoryShift)
@@ -83,7 +73,6 @@ func TestBoardCheckInInSimulatorUpdatesTheBoard(t *testing.T) {
 }
 
 func TestBoardEscalationCountdownVanishesWhenAckedFromThePhone(t *testing.T) {
-	skipUntilConsoleMerged(t)
 	board := newBrowser(t)
 	o := startOffice(t)
 	run(t, board, "log in to the board", loginToBoard(o.url, "zhaoliu"))
