@@ -54,6 +54,10 @@ type Config struct {
 	// Limiter paces messages to each member (see WeComMemberLimits); nil:
 	// no limit.
 	Limiter Limiter
+	// Instance names this process when several share the database ("":
+	// it is alone). The outbox then sends only messages it claimed under
+	// this name; Store must implement OutgoingClaimer.
+	Instance string
 }
 
 type job struct {
@@ -125,6 +129,13 @@ func New(cfg Config) *Service {
 		started:   make(chan struct{}),
 	}
 	s.outbox.limiter = cfg.Limiter
+	if cfg.Instance != "" {
+		if c, ok := cfg.Store.(OutgoingClaimer); ok {
+			s.outbox.claims, s.outbox.owner = c, cfg.Instance
+		} else {
+			s.log.Error("instance set but the store cannot claim outgoing messages: two instances may send the same message", "instance", cfg.Instance)
+		}
+	}
 	for range cfg.Workers {
 		s.queues = append(s.queues, newQueue())
 	}
