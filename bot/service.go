@@ -58,6 +58,9 @@ type Config struct {
 	// it is alone). The outbox then sends only messages it claimed under
 	// this name; Store must implement OutgoingClaimer.
 	Instance string
+	// Seen answers callback retries before the store (nil: the store
+	// alone deduplicates).
+	Seen SeenCallbacks
 }
 
 type job struct {
@@ -95,6 +98,7 @@ type Service struct {
 	imports     *pendingImports
 	queues      []*queue
 	outbox      *outbox
+	seen        SeenCallbacks
 	started     chan struct{}
 }
 
@@ -126,6 +130,7 @@ func New(cfg Config) *Service {
 		cards:     cfg.Cards,
 		imports:   newPendingImports(),
 		outbox:    newOutbox(cfg.Store, cfg.Sender, cfg.Clock, cfg.Log, cfg.Metrics),
+		seen:      cfg.Seen,
 		started:   make(chan struct{}),
 	}
 	s.outbox.limiter = cfg.Limiter
@@ -194,6 +199,16 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 // queues it for processing. It reports whether the callback was new; a
 // retry of one already stored is not queued again.
 func (s *Service) Accept(ctx context.Context, msg wecom.Message, raw []byte) (bool, error) {
+	key := msg.DedupKey()
+	if s.seen != nil {
+		seen, err := s.seen.Seen(ctx, key)
+		if err != nil {
+			s.log.Warn("callback dedup cache failed; asking the store", "err", err)
+		}
+		if seen {
+			return false, nil
+		}
+	}
 	r := &roster.Received{
 		DedupKey:   msg.DedupKey(),
 		FromUser:   msg.FromUserName,
@@ -206,6 +221,12 @@ func (s *Service) Accept(ctx context.Context, msg wecom.Message, raw []byte) (bo
 	isNew, err := s.store.SaveReceived(ctx, r)
 	if err != nil {
 		return false, fmt.Errorf("accept callback %s: %w", r.DedupKey, err)
+	}
+	if s.seen != nil {
+		// Only now that the store has it (new or not).
+		if err := s.seen.MarkSeen(ctx, key); err != nil {
+			s.log.Warn("callback dedup cache failed", "err", err)
+		}
 	}
 	if isNew {
 		s.enqueue(job{id: r.ID, msg: msg})

@@ -96,7 +96,8 @@ type Shared struct {
 	// 3 s).
 	LeaseTTL time.Duration
 	// Reconcile is how often open escalations are reloaded from the store,
-	// catching announcements the bus dropped (default 30 s).
+	// catching announcements the bus dropped or an instance died before
+	// sending (default 3 s: one read of the few open escalations).
 	Reconcile time.Duration
 }
 
@@ -145,7 +146,7 @@ func NewEngine(cfg EngineConfig) *Engine {
 			sh.LeaseTTL = 3 * time.Second
 		}
 		if sh.Reconcile <= 0 {
-			sh.Reconcile = 30 * time.Second
+			sh.Reconcile = 3 * time.Second
 		}
 	}
 	e := &Engine{cfg: cfg, work: context.Background()}
@@ -231,9 +232,11 @@ func (e *Engine) raise(ctx context.Context, ev Event, once bool) (Escalation, bo
 	if m := e.cfg.Metrics; m != nil {
 		m.Escalations.WithLabelValues(esc.Kind).Inc()
 	}
+	// Announced before notifying: if this instance dies now, the others
+	// already have the timer.
+	e.announce(ctx, esc)
 	e.notify(ctx, esc)
 	e.timers.Set(esc.ID, esc.NextAt)
-	e.announce(ctx, esc)
 	return esc, true, nil
 }
 
@@ -315,8 +318,10 @@ func (e *Engine) advance(ctx context.Context, id string) {
 		return
 	}
 	e.cfg.Log.Info("escalation moved on", "id", id, "step", next.Step+1, "round", next.Round+1)
-	e.deliver(ctx, next, plan)
+	// Armed before the pushes leave: an acknowledgement that follows them
+	// disarms it.
 	e.timers.Set(id, next.NextAt)
+	e.deliver(ctx, next, plan)
 }
 
 // recipients resolves a step's targets; nobody found falls back to the

@@ -101,9 +101,12 @@ func publicURL(cfg configs.Config) string {
 }
 
 // policies are the built-in ones, overridden by the configured file.
-func policies(path string) (push.Policies, error) {
+func policies(path string, minWait time.Duration) (push.Policies, error) {
 	if path == "" {
 		return push.DefaultPolicies(), nil
+	}
+	if minWait > 0 && minWait < push.MinWait {
+		return push.LoadPoliciesMinWait(path, minWait)
 	}
 	return push.LoadPolicies(path)
 }
@@ -112,7 +115,7 @@ func policies(path string) (push.Policies, error) {
 // roster, WeCom through the bot, push through the configured providers,
 // signed ack links) and attaches it to the bot.
 func (a *App) buildEscalations(ctx context.Context, cfg configs.Config, clk clock.Clock, store *push.SQLStore, opts options) (*push.AckLinks, error) {
-	ps, err := policies(cfg.Push.Policies)
+	ps, err := policies(cfg.Push.Policies, cfg.Push.MinWait)
 	if err != nil {
 		return nil, err
 	}
@@ -138,6 +141,7 @@ func (a *App) buildEscalations(ctx context.Context, cfg configs.Config, clk cloc
 	a.Engine = push.NewEngine(push.EngineConfig{
 		Store: store, Policies: ps, Notifier: a.Service, Senders: senders, Links: links, Clock: clk, Location: a.Location, Log: a.log, Metrics: a.Metrics, Limiter: a.pushLimiter(clk),
 		Resolver: push.RosterTargets{Store: a.Store, Settings: a.Settings, Location: a.Location},
+		Shared:   a.shared(),
 	})
 	a.Service.AttachEscalations(a.Engine, store)
 	return links, nil
