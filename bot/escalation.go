@@ -181,6 +181,21 @@ const cardAckKey = "ack:"
 // AlertWeCom sends an escalation step as a template card with a 确认 button
 // (push.Notifier); if the card cannot be made, as text.
 func (s *Service) AlertWeCom(ctx context.Context, userID string, a push.Alert) error {
+	m, err := s.AlertMessage(userID, a)
+	if err != nil {
+		return err
+	}
+	if err := s.store.QueueOutgoing(ctx, []roster.Outgoing{m}); err != nil {
+		return fmt.Errorf("queue alert to %s: %w", userID, err)
+	}
+	s.outbox.wake()
+	return nil
+}
+
+// AlertMessage is the alert of an escalation step to userID as a pending
+// outgoing message: a template card with a 确认 button or, if the card cannot
+// be made, the text (push.AlertQueuer: the engine queues it with the step).
+func (s *Service) AlertMessage(userID string, a push.Alert) (roster.Outgoing, error) {
 	level := "提醒告警"
 	if a.Urgency == push.Critical {
 		level = "紧急告警"
@@ -195,12 +210,21 @@ func (s *Service) AlertWeCom(ctx context.Context, userID string, a push.Alert) e
 		URL:     a.AckURL,
 		Buttons: []wecom.CardButton{{Text: "确认 / Ack", Key: cardAckKey + a.EscalationID, Style: 1}},
 	}
-	if _, err := wecom.MarshalCard(card); err != nil {
+	now := s.clock.Now().UTC()
+	m := roster.Outgoing{ToUser: userID, Status: roster.OutPending, CreatedAt: now, UpdatedAt: now}
+	content, err := wecom.MarshalCard(card)
+	if err != nil {
 		s.log.Warn("alert card not possible, sending text", "id", a.EscalationID, "err", err)
-		return s.NotifyWeCom(ctx, userID, a.Text)
+		m.Kind, m.Content = KindText, a.Text
+		return m, nil
 	}
-	return s.queueCard(ctx, userID, card, a.EscalationID)
+	m.Kind, m.Content, m.Ref = KindCard, content, a.EscalationID
+	return m, nil
 }
+
+// AlertsQueued wakes the outbox for alerts the engine queued itself
+// (push.AlertQueuer).
+func (s *Service) AlertsQueued() { s.outbox.wake() }
 
 // clip shortens s to at most n characters (WeCom's card field limits).
 func clip(s string, n int) string {

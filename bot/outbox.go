@@ -58,7 +58,29 @@ type outbox struct {
 	notBefore map[int64]time.Time
 	// limiter paces sends per member (WeComMemberLimits); nil: no limit.
 	limiter Limiter
+	// claims is set when several instances share the database: the outbox
+	// sends only the messages it claimed under owner (see OutgoingClaimer).
+	claims OutgoingClaimer
+	owner  string
 }
+
+// OutgoingClaimer is a message store several instances share: each claims
+// the pending messages it sends for a while, and sends only those
+// (roster.SQLStore implements it).
+type OutgoingClaimer interface {
+	ClaimOutgoing(ctx context.Context, owner string, afterID int64, limit int, until time.Time) ([]roster.Outgoing, error)
+}
+
+// Claims: a page of messages is claimed for claimTTL; a message is sent
+// only while at least claimMargin of its claim is left (a send takes
+// milliseconds); and the outbox looks for messages others left every
+// claimSweep, so a dead instance's messages go out within claimTTL +
+// claimSweep.
+const (
+	claimTTL    = 5 * time.Second
+	claimMargin = time.Second
+	claimSweep  = time.Second
+)
 
 func newOutbox(store roster.MessageStore, sender Sender, clk clock.Clock, log *slog.Logger, m *metrics.Metrics) *outbox {
 	return &outbox{
@@ -82,6 +104,10 @@ func (o *outbox) run(ctx context.Context) {
 		if err != nil {
 			o.log.Error("read pending outgoing messages", "err", err)
 			wait = firstBackoff
+		}
+		if o.claims != nil && (wait == 0 || wait > claimSweep) {
+			// Look for messages other instances queued or left behind.
+			wait = claimSweep
 		}
 		select {
 		case <-o.signal:
@@ -128,7 +154,16 @@ func (o *outbox) deliverPending(ctx context.Context) (time.Duration, error) {
 		after int64
 	)
 	for {
-		msgs, err := o.store.PendingOutgoing(ctx, after, outboxBatch)
+		var msgs []roster.Outgoing
+		var err error
+		// until is how long this page's claims last (zero: no claims).
+		var until time.Time
+		if o.claims != nil {
+			until = o.clock.Now().Add(claimTTL)
+			msgs, err = o.claims.ClaimOutgoing(ctx, o.owner, after, outboxBatch, until)
+		} else {
+			msgs, err = o.store.PendingOutgoing(ctx, after, outboxBatch)
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -151,7 +186,7 @@ func (o *outbox) deliverPending(ctx context.Context) (time.Duration, error) {
 			go func() {
 				defer wg.Done()
 				for lane := range work {
-					due, stopped := o.deliverLane(ctx, lane, now)
+					due, stopped := o.deliverLane(ctx, lane, now, until)
 					mu.Lock()
 					if stopped {
 						held[lane[0].ToUser] = true
@@ -186,10 +221,16 @@ func (o *outbox) deliverPending(ctx context.Context) (time.Duration, error) {
 // deliverLane sends one member's messages in order until one has to wait.
 // It reports whether the lane stopped early and, if a message is waiting for
 // a retry, when it is due.
-func (o *outbox) deliverLane(ctx context.Context, lane []roster.Outgoing, now time.Time) (due time.Time, stopped bool) {
+//
+// With claims (until not zero) a message is sent only while its claim has
+// claimMargin left; otherwise the lane stops and the next pass claims again.
+func (o *outbox) deliverLane(ctx context.Context, lane []roster.Outgoing, now, until time.Time) (due time.Time, stopped bool) {
 	for _, m := range lane {
 		if ctx.Err() != nil {
 			return time.Time{}, true
+		}
+		if !until.IsZero() && !o.clock.Now().Before(until.Add(-claimMargin)) {
+			return o.clock.Now(), true
 		}
 		if at, ok := o.deferredUntil(m.ID); ok && at.After(now) {
 			return at, true

@@ -54,6 +54,13 @@ type Config struct {
 	// Limiter paces messages to each member (see WeComMemberLimits); nil:
 	// no limit.
 	Limiter Limiter
+	// Instance names this process when several share the database ("":
+	// it is alone). The outbox then sends only messages it claimed under
+	// this name; Store must implement OutgoingClaimer.
+	Instance string
+	// Seen answers callback retries before the store (nil: the store
+	// alone deduplicates).
+	Seen SeenCallbacks
 }
 
 type job struct {
@@ -91,6 +98,7 @@ type Service struct {
 	imports     *pendingImports
 	queues      []*queue
 	outbox      *outbox
+	seen        SeenCallbacks
 	started     chan struct{}
 }
 
@@ -122,9 +130,17 @@ func New(cfg Config) *Service {
 		cards:     cfg.Cards,
 		imports:   newPendingImports(),
 		outbox:    newOutbox(cfg.Store, cfg.Sender, cfg.Clock, cfg.Log, cfg.Metrics),
+		seen:      cfg.Seen,
 		started:   make(chan struct{}),
 	}
 	s.outbox.limiter = cfg.Limiter
+	if cfg.Instance != "" {
+		if c, ok := cfg.Store.(OutgoingClaimer); ok {
+			s.outbox.claims, s.outbox.owner = c, cfg.Instance
+		} else {
+			s.log.Error("instance set but the store cannot claim outgoing messages: two instances may send the same message", "instance", cfg.Instance)
+		}
+	}
 	for range cfg.Workers {
 		s.queues = append(s.queues, newQueue())
 	}
@@ -183,6 +199,16 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 // queues it for processing. It reports whether the callback was new; a
 // retry of one already stored is not queued again.
 func (s *Service) Accept(ctx context.Context, msg wecom.Message, raw []byte) (bool, error) {
+	key := msg.DedupKey()
+	if s.seen != nil {
+		seen, err := s.seen.Seen(ctx, key)
+		if err != nil {
+			s.log.Warn("callback dedup cache failed; asking the store", "err", err)
+		}
+		if seen {
+			return false, nil
+		}
+	}
 	r := &roster.Received{
 		DedupKey:   msg.DedupKey(),
 		FromUser:   msg.FromUserName,
@@ -195,6 +221,12 @@ func (s *Service) Accept(ctx context.Context, msg wecom.Message, raw []byte) (bo
 	isNew, err := s.store.SaveReceived(ctx, r)
 	if err != nil {
 		return false, fmt.Errorf("accept callback %s: %w", r.DedupKey, err)
+	}
+	if s.seen != nil {
+		// Only now that the store has it (new or not).
+		if err := s.seen.MarkSeen(ctx, key); err != nil {
+			s.log.Warn("callback dedup cache failed", "err", err)
+		}
 	}
 	if isNew {
 		s.enqueue(job{id: r.ID, msg: msg})

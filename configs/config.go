@@ -64,6 +64,10 @@ type WeCom struct {
 // Redis is optional; when URL is empty everything runs in-process.
 type Redis struct {
 	URL string `yaml:"url" env:"DUTYBOT_REDIS_URL" secret:"true"` // may hold a password
+	// Prefix starts the keys and channels the instances share (leases,
+	// timer announcements, seen callbacks); default "dutybot:". Deployments
+	// sharing one Redis database need different prefixes.
+	Prefix string `yaml:"prefix" env:"DUTYBOT_REDIS_PREFIX"`
 }
 
 // Roster points at the office's roster rules and schedules the address-book sync.
@@ -84,8 +88,11 @@ type Push struct {
 	// AckKeyFile holds the secret that signs one-tap ack links; empty means
 	// ack.key beside the database, created on first start.
 	AckKeyFile string `yaml:"ack_key_file" env:"DUTYBOT_PUSH_ACK_KEY_FILE"`
-	APNs       APNs   `yaml:"apns"`
-	FCM        FCM    `yaml:"fcm"`
+	// MinWait lowers the shortest step wait policies may have (default and
+	// maximum 30s; at least 1s): only for end-to-end tests and load runs.
+	MinWait time.Duration `yaml:"min_wait" env:"DUTYBOT_PUSH_MIN_WAIT"`
+	APNs    APNs          `yaml:"apns"`
+	FCM     FCM           `yaml:"fcm"`
 }
 
 // APNs is Apple's push service. Token auth (key_file + key_id + team_id) is

@@ -492,8 +492,8 @@ func TestLeavesOrder(t *testing.T) {
 	want := []string{
 		"http.addr", "http.public_url", "db", "timezone", "admins",
 		"wecom.corp_id", "wecom.agent_id", "wecom.secret", "wecom.token", "wecom.aes_key",
-		"wecom.api_base", "wecom.rate_limit", "wecom.timestamp_window", "redis.url", "roster.file", "roster.sync_at",
-		"push.policies", "push.ack_key_file", "push.apns.key_file", "push.apns.key_id", "push.apns.team_id", "push.apns.cert_file", "push.apns.cert_password",
+		"wecom.api_base", "wecom.rate_limit", "wecom.timestamp_window", "redis.url", "redis.prefix", "roster.file", "roster.sync_at",
+		"push.policies", "push.ack_key_file", "push.min_wait", "push.apns.key_file", "push.apns.key_id", "push.apns.team_id", "push.apns.cert_file", "push.apns.cert_password",
 		"push.apns.topic", "push.apns.production", "push.apns.host",
 		"push.fcm.credentials_file", "push.fcm.project_id", "push.fcm.endpoint",
 		"duty.geofence", "duty.remind_evening_at", "duty.remind_before", "duty.spot_check_answer",

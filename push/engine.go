@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"dutybot/internal/clock"
+	"dutybot/internal/cluster"
 	"dutybot/internal/metrics"
 	"dutybot/internal/timers"
+	"dutybot/roster"
 )
 
 // Notifier is the engine's way out to WeCom, provided by the bot: messages go
@@ -76,6 +78,46 @@ type EngineConfig struct {
 	// Location is the office time zone times in messages are shown in.
 	Location *time.Location
 	Log      *slog.Logger
+	// Shared is set when several instances share the store (nil: this
+	// instance works alone).
+	Shared *Shared
+}
+
+// Shared is how an engine works beside other instances on one store: a
+// lease per timer and step, so one instance acts on each due step (the
+// store's compare-and-set stays the final guard), and announcements of the
+// escalations raised, so every instance arms them.
+type Shared struct {
+	Leases cluster.Lease
+	// Bus announces raised escalations (nil: only Reconcile finds them).
+	Bus cluster.Bus
+	// LeaseTTL is how long a step's lease lasts unless renewed; it bounds
+	// how long a step waits when the instance acting on it dies (default
+	// 3 s).
+	LeaseTTL time.Duration
+	// Reconcile is how often open escalations are reloaded from the store,
+	// catching announcements the bus dropped or an instance died before
+	// sending (default 3 s: one read of the few open escalations).
+	Reconcile time.Duration
+}
+
+// AlertQueuer is a Notifier that can make a step's WeCom alerts as
+// outgoing messages for the engine to queue itself: in the same transaction
+// that moves the step (with a StepStore), so a crash can never move a step
+// without its alerts, nor queue them twice.
+type AlertQueuer interface {
+	// AlertMessage is the pending outgoing message alerting userID.
+	AlertMessage(userID string, a Alert) (roster.Outgoing, error)
+	// AlertsQueued says alerts were committed (wakes the outbox).
+	AlertsQueued()
+}
+
+// StepStore is an EscalationStore that moves a step and queues its WeCom
+// alerts and their delivery log in one transaction.
+type StepStore interface {
+	// AdvanceEscalationWith is AdvanceEscalation plus, when the step
+	// moved, queueing out and recording sent in the same transaction.
+	AdvanceEscalationWith(ctx context.Context, e Escalation, fromStep, fromRound int, out []roster.Outgoing, sent []Sent) (bool, error)
 }
 
 // Engine raises escalations and walks them through their policies until
@@ -98,6 +140,14 @@ func NewEngine(cfg EngineConfig) *Engine {
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
+	}
+	if sh := cfg.Shared; sh != nil {
+		if sh.LeaseTTL <= 0 {
+			sh.LeaseTTL = 3 * time.Second
+		}
+		if sh.Reconcile <= 0 {
+			sh.Reconcile = 3 * time.Second
+		}
 	}
 	e := &Engine{cfg: cfg, work: context.Background()}
 	e.timers = timers.New(cfg.Clock, func(id string, _ time.Time) {
@@ -135,7 +185,12 @@ func (e *Engine) Run(ctx context.Context) error {
 	if len(open) > 0 {
 		e.cfg.Log.Info("escalations re-armed", "count", len(open))
 	}
-	e.timers.Run(ctx)
+	var loops sync.WaitGroup
+	if e.cfg.Shared != nil {
+		e.share(ctx, &loops)
+	}
+	loops.Go(func() { e.timers.Run(ctx) })
+	loops.Wait()
 	e.wg.Wait()
 	return nil
 }
@@ -177,6 +232,9 @@ func (e *Engine) raise(ctx context.Context, ev Event, once bool) (Escalation, bo
 	if m := e.cfg.Metrics; m != nil {
 		m.Escalations.WithLabelValues(esc.Kind).Inc()
 	}
+	// Announced before notifying: if this instance dies now, the others
+	// already have the timer.
+	e.announce(ctx, esc)
 	e.notify(ctx, esc)
 	e.timers.Set(esc.ID, esc.NextAt)
 	return esc, true, nil
@@ -198,6 +256,24 @@ func (e *Engine) advance(ctx context.Context, id string) {
 		e.timers.Set(id, esc.NextAt)
 		return
 	}
+	if sh := e.cfg.Shared; sh != nil {
+		key := fmt.Sprintf("escalation/%s/%d/%d", id, esc.Round, esc.Step)
+		held, left, err := cluster.Hold(ctx, sh.Leases, e.cfg.Clock, key, sh.LeaseTTL)
+		switch {
+		case err != nil:
+			// Go on without it: the compare-and-set below still lets
+			// only one instance move the step.
+			e.cfg.Log.Warn("escalation timer: lease unavailable", "id", id, "err", err)
+		case held == nil:
+			// Another instance is on this step. Look again when its
+			// lease runs out: if the step is still due then, that
+			// instance died mid-step and this one takes over.
+			e.timers.Set(id, now.Add(left))
+			return
+		default:
+			defer held.Release(ctx)
+		}
+	}
 	if m := e.cfg.Metrics; m != nil {
 		m.TimerLateness.Observe(now.Sub(esc.NextAt).Seconds())
 	}
@@ -211,7 +287,16 @@ func (e *Engine) advance(ctx context.Context, id string) {
 	} else {
 		next.NextAt = now.Add(esc.Policy.Steps[next.Step].Wait)
 	}
-	moved, err := e.cfg.Store.AdvanceEscalation(ctx, next, esc.Step, esc.Round)
+	var plan *stepPlan
+	if next.Status != StatusExhausted {
+		plan = e.plan(ctx, next)
+	}
+	var moved bool
+	if plan != nil && plan.queued {
+		moved, err = e.cfg.Store.(StepStore).AdvanceEscalationWith(ctx, next, esc.Step, esc.Round, plan.out, plan.sent)
+	} else {
+		moved, err = e.cfg.Store.AdvanceEscalation(ctx, next, esc.Step, esc.Round)
+	}
 	if err != nil {
 		e.cfg.Log.Error("escalation timer: advance", "id", id, "err", err)
 		// Try again shortly rather than lose the escalation.
@@ -233,8 +318,10 @@ func (e *Engine) advance(ctx context.Context, id string) {
 		return
 	}
 	e.cfg.Log.Info("escalation moved on", "id", id, "step", next.Step+1, "round", next.Round+1)
-	e.notify(ctx, next)
+	// Armed before the pushes leave: an acknowledgement that follows them
+	// disarms it.
 	e.timers.Set(id, next.NextAt)
+	e.deliver(ctx, next, plan)
 }
 
 // recipients resolves a step's targets; nobody found falls back to the
@@ -263,15 +350,59 @@ func (e *Engine) recipients(ctx context.Context, step Step, at time.Time) []stri
 	return ids
 }
 
-// notify sends the current step of esc on its channels and logs every
-// delivery.
-func (e *Engine) notify(ctx context.Context, esc Escalation) {
+// stepPlan is one step's notifications worked out before the step moves.
+type stepPlan struct {
+	ids []string
+	// queued: the WeCom alerts are in out and sent, for the store to queue
+	// with the step's move; otherwise deliver queues them one by one.
+	queued bool
+	out    []roster.Outgoing
+	sent   []Sent
+}
+
+// plan resolves the recipients of esc's current step and, when the
+// notifier and store allow it, makes its WeCom alerts for the store to queue
+// in the transaction that moves the step.
+func (e *Engine) plan(ctx context.Context, esc Escalation) *stepPlan {
 	step := esc.Policy.Steps[esc.Step]
 	now := e.cfg.Clock.Now()
-	ids := e.recipients(ctx, step, now)
-	if len(ids) == 0 {
+	p := &stepPlan{ids: e.recipients(ctx, step, now)}
+	if len(p.ids) == 0 {
 		e.cfg.Log.Error("escalation has nobody to notify (no targets and no admins)", "id", esc.ID)
 	}
+	q, ok := e.cfg.Notifier.(AlertQueuer)
+	if _, steps := e.cfg.Store.(StepStore); !ok || !steps || !slices.Contains(step.Channels, ChannelWeCom) {
+		return p
+	}
+	p.queued = true
+	for _, id := range p.ids {
+		m, err := q.AlertMessage(id, e.alert(esc, id))
+		s := Sent{EscalationID: esc.ID, Step: esc.Step, Round: esc.Round, Channel: ChannelWeCom, Target: id, Status: "queued", At: now}
+		if err != nil {
+			s.Status, s.Error = string(Failed), err.Error()
+		} else {
+			p.out = append(p.out, m)
+		}
+		p.sent = append(p.sent, s)
+	}
+	return p
+}
+
+// notify sends the current step of esc on its channels and logs every
+// delivery (a raised escalation's first step).
+func (e *Engine) notify(ctx context.Context, esc Escalation) {
+	p := e.plan(ctx, esc)
+	// Raising has no step to move: the alerts are queued one by one.
+	p.queued = false
+	e.deliver(ctx, esc, p)
+}
+
+// deliver sends what plan p left to send of esc's current step: the WeCom
+// alerts unless the store queued them with the step, then the pushes; and
+// logs every delivery.
+func (e *Engine) deliver(ctx context.Context, esc Escalation, p *stepPlan) {
+	step := esc.Policy.Steps[esc.Step]
+	now := e.cfg.Clock.Now()
 	var log []Sent
 	record := func(ch Channel, target, providerID, status, errText string, latency time.Duration) {
 		log = append(log, Sent{EscalationID: esc.ID, Step: esc.Step, Round: esc.Round, Channel: ch, Target: target,
@@ -280,7 +411,11 @@ func (e *Engine) notify(ctx context.Context, esc Escalation) {
 	for _, ch := range step.Channels {
 		switch ch {
 		case ChannelWeCom:
-			for _, id := range ids {
+			if p.queued {
+				e.cfg.Notifier.(AlertQueuer).AlertsQueued()
+				continue
+			}
+			for _, id := range p.ids {
 				status, errText := "queued", ""
 				if err := e.cfg.Notifier.AlertWeCom(ctx, id, e.alert(esc, id)); err != nil {
 					status, errText = string(Failed), err.Error()
@@ -288,11 +423,15 @@ func (e *Engine) notify(ctx context.Context, esc Escalation) {
 				record(ChannelWeCom, id, "", status, errText, 0)
 			}
 		case ChannelPush:
-			e.push(ctx, esc, ids, record)
+			e.push(ctx, esc, p.ids, record)
 		}
 	}
 	if m := e.cfg.Metrics; m != nil {
-		for _, s := range log {
+		all := log
+		if p.queued {
+			all = append(slices.Clone(p.sent), log...)
+		}
+		for _, s := range all {
 			m.Notifications.WithLabelValues(string(s.Channel), s.Status).Inc()
 		}
 	}

@@ -406,6 +406,13 @@ type dutybotProc struct {
 // loopback port, and waits until /healthz answers.
 func startDutybot(t *testing.T, bin, dir string) *dutybotProc {
 	t.Helper()
+	return startDutybotWith(t, bin, dir, []string{"serve", "--demo"}, []string{"DUTYBOT_DB=" + filepath.Join(dir, "dutybot.db")})
+}
+
+// startDutybotWith runs the binary with args and env (over the test's own)
+// on a free loopback port, and waits until /healthz answers.
+func startDutybotWith(t *testing.T, bin, dir string, args, env []string) *dutybotProc {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -413,10 +420,9 @@ func startDutybot(t *testing.T, bin, dir string) *dutybotProc {
 	addr := ln.Addr().String()
 	ln.Close()
 	p := &dutybotProc{url: "http://" + addr, log: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(bin, "serve", "--demo")
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Dir = dir
-	p.cmd.Env = append(os.Environ(), "DUTYBOT_DB="+filepath.Join(dir, "dutybot.db"), "DUTYBOT_HTTP_ADDR="+addr,
-		"DUTYBOT_LOG_LEVEL=warn")
+	p.cmd.Env = append(append(os.Environ(), env...), "DUTYBOT_HTTP_ADDR="+addr, "DUTYBOT_LOG_LEVEL=warn")
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

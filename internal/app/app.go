@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -24,6 +25,7 @@ import (
 	"dutybot/handlers"
 	"dutybot/handlers/console"
 	"dutybot/internal/clock"
+	"dutybot/internal/cluster"
 	"dutybot/internal/metrics"
 	"dutybot/push"
 	"dutybot/roster"
@@ -54,6 +56,10 @@ type App struct {
 	mux     *http.ServeMux
 	log     *slog.Logger
 	redis   *redis.Client
+	// instance names this process among those sharing the database and
+	// Redis ("" without Redis: it works alone).
+	instance string
+	prefix   string
 	// syncAt is when the daily address-book sync runs (office time); nil
 	// when roster.sync_at is "off".
 	syncAt *roster.ClockTime
@@ -88,6 +94,9 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, op
 		}
 		a.redis = redis.NewClient(opts)
 		tokenCache = wecom.NewRedisCache(a.redis)
+		a.instance, a.prefix = cluster.NewInstanceID(), cmp.Or(cfg.Redis.Prefix, "dutybot:")
+		a.log = a.log.With("instance", a.instance)
+		a.log.Info("sharing work with other instances through Redis")
 	}
 
 	var crypto *wecom.Crypto
@@ -143,7 +152,7 @@ func (a *App) build(ctx context.Context, cfg configs.Config, clk clock.Clock, op
 	a.Service = bot.New(bot.Config{
 		Store: a.Store, Sender: sender, Clock: clk, Log: a.log, Metrics: a.Metrics, Admins: cfg.Admins,
 		Location: loc, Roster: settings, Media: media, Directory: directory, Cards: cards,
-		Devices: devices, Limiter: limiter,
+		Devices: devices, Limiter: limiter, Instance: a.instance, Seen: a.seenCallbacks(),
 	})
 	if err := a.scheduleSync(cfg.Roster.SyncAt); err != nil {
 		return err
@@ -278,6 +287,26 @@ func (a *App) scheduleSync(syncAt string) error {
 	}
 	a.syncAt = &at
 	return nil
+}
+
+// seenCallbacks is the Redis fast path for WeCom's retries (nil alone).
+func (a *App) seenCallbacks() bot.SeenCallbacks {
+	if a.redis == nil {
+		return nil
+	}
+	return bot.NewRedisSeen(a.redis, a.prefix+"seen:", 10*time.Minute)
+}
+
+// shared is how the escalation engine works beside the other instances
+// (nil alone).
+func (a *App) shared() *push.Shared {
+	if a.redis == nil {
+		return nil
+	}
+	return &push.Shared{
+		Leases: cluster.NewRedis(a.redis, a.instance, a.prefix+"lease:"),
+		Bus:    cluster.NewRedisBus(a.redis, a.instance, a.prefix+"timers"),
+	}
 }
 
 // Close releases the store and Redis.

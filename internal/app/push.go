@@ -117,9 +117,12 @@ func publicURL(cfg configs.Config) string {
 }
 
 // policies are the built-in ones, overridden by the configured file.
-func policies(path string) (push.Policies, error) {
+func policies(path string, minWait time.Duration) (push.Policies, error) {
 	if path == "" {
 		return push.DefaultPolicies(), nil
+	}
+	if minWait > 0 && minWait < push.MinWait {
+		return push.LoadPoliciesMinWait(path, minWait)
 	}
 	return push.LoadPolicies(path)
 }
@@ -131,7 +134,7 @@ func (a *App) buildEscalations(ctx context.Context, cfg configs.Config, clk cloc
 	ps := opts.policies
 	if ps == nil {
 		var err error
-		if ps, err = policies(cfg.Push.Policies); err != nil {
+		if ps, err = policies(cfg.Push.Policies, cfg.Push.MinWait); err != nil {
 			return nil, err
 		}
 	}
@@ -164,6 +167,7 @@ func (a *App) buildEscalations(ctx context.Context, cfg configs.Config, clk cloc
 	a.Engine = push.NewEngine(push.EngineConfig{
 		Store: store, Policies: ps, Notifier: a.Service, Senders: senders, Links: links, Clock: clk, Location: a.Location, Log: a.log, Metrics: a.Metrics, Limiter: a.pushLimiter(clk),
 		Resolver: push.RosterTargets{Store: a.Store, Settings: a.Settings, Location: a.Location},
+		Shared:   a.shared(),
 	})
 	a.Service.AttachEscalations(a.Engine, store)
 	return links, nil

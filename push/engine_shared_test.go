@@ -1,0 +1,259 @@
+package push
+
+import (
+	"context"
+	"dutybot/roster/dbtest"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"dutybot/internal/cluster"
+	"dutybot/roster"
+)
+
+// queueNotifier makes alerts for the engine to queue with the step
+// (AlertQueuer); alerts of a raise, which moves no step, it records.
+type queueNotifier struct {
+	recNotifier
+	queued chan struct{}
+}
+
+func (n *queueNotifier) AlertMessage(userID string, a Alert) (roster.Outgoing, error) {
+	return roster.Outgoing{ToUser: userID, Kind: "text", Content: a.Text, Ref: a.EscalationID}, nil
+}
+
+func (n *queueNotifier) AlertsQueued() {
+	select {
+	case n.queued <- struct{}{}:
+	default:
+	}
+}
+
+// watchedLease reports every Acquire it refuses.
+type watchedLease struct {
+	cluster.Lease
+	refused chan string
+}
+
+func (w watchedLease) Acquire(ctx context.Context, key string, ttl time.Duration) (bool, time.Duration, error) {
+	held, left, err := w.Lease.Acquire(ctx, key, ttl)
+	if err == nil && !held {
+		w.refused <- key
+	}
+	return held, left, err
+}
+
+// memBus connects the engines of one test.
+type memBus struct {
+	mu   sync.Mutex
+	subs []func(cluster.Announcement)
+	self string
+	all  *memBus
+}
+
+func (b *memBus) join(self string) *memBus { return &memBus{self: self, all: b} }
+
+func (b *memBus) Publish(ctx context.Context, a cluster.Announcement) error {
+	a.From = b.self
+	b.all.mu.Lock()
+	subs := b.all.subs
+	b.all.mu.Unlock()
+	for _, fn := range subs {
+		fn(a)
+	}
+	return nil
+}
+
+func (b *memBus) Subscribe(ctx context.Context, fn func(cluster.Announcement)) error {
+	self := b.self
+	b.all.mu.Lock()
+	b.all.subs = append(b.all.subs, func(a cluster.Announcement) {
+		if a.From != self {
+			fn(a)
+		}
+	})
+	b.all.mu.Unlock()
+	return nil
+}
+
+// sharedEngine starts an engine of one "instance" on env's store.
+func (env *engineEnv) sharedEngine(n Notifier, sh *Shared) (*Engine, func()) {
+	e := NewEngine(EngineConfig{
+		Store: env.store, Policies: env.policies, Notifier: n, Clock: env.clock,
+		Resolver: mapResolver{TargetLeaderOnDuty: {"wangwu"}, "role:leader": {"wangwu", "lisi"}, TargetAdmins: {"zhaoliu"}},
+		Senders:  map[Platform]Sender{IOS: env.apns},
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Shared:   sh,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	return e, func() { cancel(); <-done }
+}
+
+// poll waits up to 5 s for ok.
+func poll(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// outgoingByStep counts the queued alerts per (escalation, step, round)
+// through the delivery log rows written with them.
+func outgoingCounts(t *testing.T, env *engineEnv) (alerts, logged int) {
+	t.Helper()
+	ctx := context.Background()
+	if err := env.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM outgoing_messages`).Scan(&alerts); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE channel = 'wecom' AND step + round > 0`).Scan(&logged); err != nil {
+		t.Fatal(err)
+	}
+	return alerts, logged
+}
+
+// Two instances on one store, both armed for the same escalation: each
+// step's alerts are queued exactly once, with their delivery log.
+func TestSharedEnginesQueueEachStepOnce(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, backend dbtest.Backend) {
+		env := newEngineEnv(t, backend)
+		leases := cluster.NewMemory(env.clock)
+		bus := &memBus{}
+		notify := func() *queueNotifier {
+			return &queueNotifier{recNotifier: recNotifier{msgs: make(chan wecomMsg, 100), pruned: make(chan Device, 1)}, queued: make(chan struct{}, 1)}
+		}
+		a, stopA := env.sharedEngine(notify(), &Shared{Leases: leases, Bus: bus.join("a")})
+		defer stopA()
+		b, stopB := env.sharedEngine(notify(), &Shared{Leases: leases, Bus: bus.join("b")})
+		defer stopB()
+		// Both Run loops have subscribed once their reconcile timers wait.
+		env.armed(2)
+
+		ctx := context.Background()
+		esc, err := a.Raise(ctx, Event{Kind: "test", Subject: "s1", Title: "夜班空岗"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "B to arm the announced escalation", func() bool { return b.Armed() == 1 })
+
+		// testPolicy: two steps, one repeat. Walk it to the end; each wait
+		// fires on both instances.
+		for i, wait := range []time.Duration{5 * time.Minute, 10 * time.Minute, 5 * time.Minute, 10 * time.Minute} {
+			env.clock.Advance(wait)
+			poll(t, "the step to move", func() bool {
+				cur, err := env.store.Escalation(ctx, esc.ID)
+				return err == nil && (cur.Step+cur.Round*2 > i || cur.Status != StatusOpen)
+			})
+		}
+		cur, _ := env.store.Escalation(ctx, esc.ID)
+		if cur.Status != StatusExhausted {
+			t.Fatalf("status = %s, want exhausted", cur.Status)
+		}
+		// Let the losers' re-checks run out (their leases have expired).
+		env.clock.Advance(time.Minute)
+		poll(t, "both engines idle", func() bool { return a.Armed() == 0 && b.Armed() == 0 })
+		// Steps (1,0): 2 leaders; (0,1): the leader on duty; (1,1): 2 leaders.
+		alerts, logged := outgoingCounts(t, env)
+		if alerts != 5 || logged != 5 {
+			t.Errorf("queued %d alerts with %d log rows, want 5 and 5 (each step once)", alerts, logged)
+		}
+	})
+}
+
+// An instance that dies holding a step's lease is taken over when the
+// lease runs out, not before.
+func TestSharedEngineTakesOverAfterLeaseExpiry(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, backend dbtest.Backend) {
+		env := newEngineEnv(t, backend)
+		const ttl = 3 * time.Second
+		mem := cluster.NewMemory(env.clock)
+		refused := make(chan string, 10)
+		n := &queueNotifier{recNotifier: recNotifier{msgs: make(chan wecomMsg, 100), pruned: make(chan Device, 1)}, queued: make(chan struct{}, 1)}
+		e, stop := env.sharedEngine(n, &Shared{Leases: watchedLease{mem, refused}, LeaseTTL: ttl})
+		defer stop()
+		env.armed(1)
+		ctx := context.Background()
+		esc, err := e.Raise(ctx, Event{Kind: "test", Subject: "s1", Title: "夜班空岗"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		due := esc.NextAt
+		// A dead instance took step 1 at its due time and never finished.
+		env.clock.Advance(5*time.Minute - ttl)
+		if ok, _, _ := mem.Acquire(ctx, "escalation/"+esc.ID+"/0/0", 2*ttl); !ok {
+			t.Fatal("could not take the lease for the dead instance")
+		}
+		env.clock.Advance(ttl)
+		select {
+		case <-refused:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the engine never asked for the step's lease")
+		}
+		if cur, _ := env.store.Escalation(ctx, esc.ID); cur.Step != 0 {
+			t.Fatal("the step moved while another instance held its lease")
+		}
+		env.clock.Advance(ttl)
+		poll(t, "the takeover", func() bool {
+			cur, err := env.store.Escalation(ctx, esc.ID)
+			return err == nil && cur.Step == 1
+		})
+		sent, err := env.store.SentFor(ctx, esc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var at time.Time
+		for _, s := range sent {
+			if s.Step == 1 {
+				at = s.At
+			}
+		}
+		if took := at.Sub(due); took != ttl {
+			t.Errorf("step 2 notified %s after its due time, want %s (the dead holder's lease)", took, ttl)
+		}
+	})
+}
+
+// The step's move and its alerts are one transaction: if the alerts cannot
+// be queued, the step does not move.
+func TestAdvanceEscalationWithIsAtomic(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, backend dbtest.Backend) {
+		env := newEngineEnv(t, backend)
+		ctx := context.Background()
+		now := env.clock.Now()
+		esc := Escalation{Kind: "test", Subject: "s", Title: "t", Urgency: Critical, Policy: testPolicy, Status: StatusOpen,
+			NextAt: now, CreatedAt: now}
+		if err := env.store.CreateEscalation(ctx, &esc); err != nil {
+			t.Fatal(err)
+		}
+		next := esc
+		next.Step, next.NextAt = 1, now.Add(10*time.Minute)
+		sent := []Sent{{EscalationID: esc.ID, Step: 1, Channel: ChannelWeCom, Target: "lisi", Status: "queued", At: now}}
+		bad := []roster.Outgoing{{ToUser: "lisi", Kind: "text", Content: "a"}, {ToUser: "", Kind: "text", Content: "no recipient"}}
+		if moved, err := env.store.AdvanceEscalationWith(ctx, next, 0, 0, bad, sent); err == nil || moved {
+			t.Fatalf("AdvanceEscalationWith(bad message) = %v, %v; want an error", moved, err)
+		}
+		if cur, _ := env.store.Escalation(ctx, esc.ID); cur.Step != 0 {
+			t.Fatal("the step moved although its alerts were not queued")
+		}
+		if alerts, logged := outgoingCounts(t, env); alerts != 0 || logged != 0 {
+			t.Fatalf("%d alerts, %d log rows left by a failed move", alerts, logged)
+		}
+		good := bad[:1]
+		for i, want := range []bool{true, false} {
+			moved, err := env.store.AdvanceEscalationWith(ctx, next, 0, 0, good, sent)
+			if err != nil || moved != want {
+				t.Fatalf("try %d: moved = %v, %v; want %v", i, moved, err, want)
+			}
+		}
+		if alerts, logged := outgoingCounts(t, env); alerts != 1 || logged != 1 {
+			t.Fatalf("%d alerts, %d log rows, want 1 each (the second move lost the compare-and-set)", alerts, logged)
+		}
+	})
+}
