@@ -229,13 +229,15 @@ func (e *Engine) raise(ctx context.Context, ev Event, once bool) (Escalation, bo
 		return Escalation{}, false, err
 	}
 	e.cfg.Log.Info("escalation raised", "id", esc.ID, "kind", esc.Kind, "subject", esc.Subject)
-	if m := e.cfg.Metrics; m != nil {
-		m.Escalations.WithLabelValues(esc.Kind).Inc()
-	}
 	// Announced before notifying: if this instance dies now, the others
 	// already have the timer.
 	e.announce(ctx, esc)
 	e.notify(ctx, esc)
+	// Counted once its first notifications are recorded, so a reader of
+	// /metrics who sees it raised also sees what it sent.
+	if m := e.cfg.Metrics; m != nil {
+		m.Escalations.WithLabelValues(esc.Kind).Inc()
+	}
 	e.timers.Set(esc.ID, esc.NextAt)
 	return esc, true, nil
 }

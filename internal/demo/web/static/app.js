@@ -184,6 +184,9 @@
 
   const statusText = { open: "待确认", acked: "已确认", resolved: "已解除", closed: "已结束", exhausted: "无人确认" };
 
+  // renderPhone updates the pane in place: a push's element is rebuilt only
+  // when its state changed (the countdown text is refreshed on its own), so
+  // a button being tapped is never swapped out from under the finger.
   function renderPhone() {
     const p = phones[phoneUser];
     const list = $("#phone-pushes");
@@ -191,26 +194,38 @@
     $("#phone-label").textContent = p.label;
     $("#phone-empty").hidden = p.pushes.length > 0;
     const now = new Date();
-    list.replaceChildren(...p.pushes.map((push) => {
-      const li = el("li", { "data-escalation": push.escalation_id, "data-status": push.status, class: "push " + push.urgency });
-      li.appendChild(el("div", { class: "push-title" }, push.title));
-      li.appendChild(el("div", { class: "push-body" }, push.body));
-      const meta = el("div", { class: "push-meta" },
-        push.escalation_id + " · " + (statusText[push.status] || push.status) + " · 推送 " + push.count + " 次");
-      li.appendChild(meta);
-      if (push.status === "open") {
-        if (push.next_at) {
-          const s = Math.max(0, Math.round((new Date(push.next_at) - now) / 1000));
-          li.appendChild(el("div", { class: "countdown" }, "未确认将于 " + Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0") + " 后升级"));
-        }
-        const btn = el("button", { type: "button", "data-phone-ack": push.escalation_id }, "确认");
-        btn.addEventListener("click", () => ack(p, push, btn));
-        li.appendChild(btn);
-      } else if (push.acked_by) {
-        li.appendChild(el("div", { class: "acked" }, "由 " + push.acked_by + " 于 " + hhmm(push.acked_at) + " 确认（" + push.acked_via + "）"));
+    const old = {};
+    for (const li of list.children) old[li.dataset.escalation] = li;
+    const items = p.pushes.map((push) => {
+      const sig = [phoneUser, push.status, push.count, push.acked_by || ""].join("|");
+      let li = old[push.escalation_id];
+      if (!li || li.dataset.sig !== sig) li = pushItem(p, push, sig);
+      const cd = li.querySelector(".countdown");
+      if (cd && push.next_at) {
+        const s = Math.max(0, Math.round((new Date(push.next_at) - now) / 1000));
+        cd.textContent = "未确认将于 " + Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0") + " 后升级";
       }
       return li;
-    }));
+    });
+    const same = items.length === list.children.length && items.every((li, i) => list.children[i] === li);
+    if (!same) list.replaceChildren(...items);
+  }
+
+  function pushItem(p, push, sig) {
+    const li = el("li", { "data-escalation": push.escalation_id, "data-status": push.status, "data-sig": sig, class: "push " + push.urgency });
+    li.appendChild(el("div", { class: "push-title" }, push.title));
+    li.appendChild(el("div", { class: "push-body" }, push.body));
+    li.appendChild(el("div", { class: "push-meta" },
+      push.escalation_id + " · " + (statusText[push.status] || push.status) + " · 推送 " + push.count + " 次"));
+    if (push.status === "open") {
+      if (push.next_at) li.appendChild(el("div", { class: "countdown" }, ""));
+      const btn = el("button", { type: "button", "data-phone-ack": push.escalation_id }, "确认");
+      btn.addEventListener("click", () => ack(p, push, btn));
+      li.appendChild(btn);
+    } else if (push.acked_by) {
+      li.appendChild(el("div", { class: "acked" }, "由 " + push.acked_by + " 于 " + hhmm(push.acked_at) + " 确认（" + push.acked_via + "）"));
+    }
+    return li;
   }
 
   async function refreshPhones() {
