@@ -4,7 +4,8 @@ package main
 // `dutybot serve` processes share a SQLite file and Redis, a fake WeCom and
 // an APNs fake; escalations raised on both are notified exactly once per
 // step and recipient, and when one instance is killed mid-run the other
-// takes its due steps over within the lease's bound.
+// takes its due steps over within the lease's bound, and the callbacks it
+// accepted but had not processed once their claims lapse.
 
 import (
 	"context"
@@ -159,6 +160,21 @@ func TestMultiInstanceEscalations(t *testing.T) {
 	a.stop(t, syscall.SIGKILL, 5*time.Second)
 	killedAt := time.Now()
 	res := <-results
+	// Every callback A answered 200 is stored; those it had not processed
+	// are taken over by B once A's claims lapse, with no restart.
+	orphaned := countUnprocessed(t, db)
+	waitFor(t, 30*time.Second, "the killed instance's callbacks processed by the survivor", func() bool { return countUnprocessed(t, db) == 0 })
+	callbacksTaken := time.Since(killedAt)
+	var stored int
+	db.QueryRow(`SELECT COUNT(*) FROM received_messages WHERE received_at >= ?`, roster.TimeText(start2)).Scan(&stored)
+	if stored < res.OK {
+		t.Errorf("%d callbacks stored since phase 2 began, but %d were answered 200", stored, res.OK)
+	}
+	if orphaned > 0 && callbacksTaken >= 15*time.Second {
+		t.Errorf("the killed instance's %d unprocessed callbacks took %s to be processed, want < 15 s (claim 5 s + sweep 1 s + the work)", orphaned, callbacksTaken)
+	}
+	t.Logf("kill -9: %d callbacks answered 200 by the killed instance were unprocessed; the survivor processed them all %s after the kill",
+		orphaned, callbacksTaken.Round(time.Millisecond))
 	raisedBeforeKill := countSince(t, db, start2)
 	waitFor(t, 60*time.Second, "every escalation exhausted after the kill", func() bool { return countExhausted(t, db) == n+raisedBeforeKill })
 	// A raise's first step is queued after the escalation is stored (not
@@ -250,6 +266,14 @@ func multiEnv(t *testing.T, dir, dbPath, redisURL, wecomURL string, apple *httpt
 func countExhausted(t *testing.T, db *sql.DB) int {
 	var k int
 	if err := db.QueryRow(`SELECT COUNT(*) FROM escalations WHERE kind = 'test' AND status = 'exhausted'`).Scan(&k); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func countUnprocessed(t *testing.T, db *sql.DB) int {
+	var k int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM received_messages WHERE processed_at IS NULL`).Scan(&k); err != nil {
 		t.Fatal(err)
 	}
 	return k
