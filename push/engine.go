@@ -79,26 +79,10 @@ type EngineConfig struct {
 	Location *time.Location
 	Log      *slog.Logger
 	// Shared is set when several instances share the store (nil: this
-	// instance works alone).
-	Shared *Shared
-}
-
-// Shared is how an engine works beside other instances on one store: a
-// lease per timer and step, so one instance acts on each due step (the
-// store's compare-and-set stays the final guard), and announcements of the
-// escalations raised, so every instance arms them.
-type Shared struct {
-	Leases cluster.Lease
-	// Bus announces raised escalations (nil: only Reconcile finds them).
-	Bus cluster.Bus
-	// LeaseTTL is how long a step's lease lasts unless renewed; it bounds
-	// how long a step waits when the instance acting on it dies (default
-	// 3 s).
-	LeaseTTL time.Duration
-	// Reconcile is how often open escalations are reloaded from the store,
-	// catching announcements the bus dropped or an instance died before
-	// sending (default 3 s: one read of the few open escalations).
-	Reconcile time.Duration
+	// instance works alone): a lease per due step (key
+	// "escalation/<id>/<round>/<step>"), raised escalations announced, and
+	// the open ones reloaded every Reconcile.
+	Shared *cluster.Shared
 }
 
 // AlertQueuer is a Notifier that can make a step's WeCom alerts as
@@ -141,14 +125,7 @@ func NewEngine(cfg EngineConfig) *Engine {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
-	if sh := cfg.Shared; sh != nil {
-		if sh.LeaseTTL <= 0 {
-			sh.LeaseTTL = 3 * time.Second
-		}
-		if sh.Reconcile <= 0 {
-			sh.Reconcile = 3 * time.Second
-		}
-	}
+	cfg.Shared = cfg.Shared.WithDefaults()
 	e := &Engine{cfg: cfg, work: context.Background()}
 	e.timers = timers.New(cfg.Clock, func(id string, _ time.Time) {
 		e.wg.Add(1)
@@ -186,8 +163,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.cfg.Log.Info("escalations re-armed", "count", len(open))
 	}
 	var loops sync.WaitGroup
-	if e.cfg.Shared != nil {
-		e.share(ctx, &loops)
+	if sh := e.cfg.Shared; sh != nil {
+		sh.Follow(ctx, &loops, cluster.Follower{Kind: cluster.KindEscalation, Clock: e.cfg.Clock, Log: e.cfg.Log,
+			Arm: e.timers.Set, Open: e.openTimers})
 	}
 	loops.Go(func() { e.timers.Run(ctx) })
 	loops.Wait()
@@ -234,7 +212,7 @@ func (e *Engine) raise(ctx context.Context, ev Event, once bool) (Escalation, bo
 	}
 	// Announced before notifying: if this instance dies now, the others
 	// already have the timer.
-	e.announce(ctx, esc)
+	e.cfg.Shared.Announce(ctx, e.cfg.Log, cluster.KindEscalation, esc.ID, esc.NextAt)
 	e.notify(ctx, esc)
 	e.timers.Set(esc.ID, esc.NextAt)
 	return esc, true, nil
@@ -258,7 +236,7 @@ func (e *Engine) advance(ctx context.Context, id string) {
 	}
 	if sh := e.cfg.Shared; sh != nil {
 		key := fmt.Sprintf("escalation/%s/%d/%d", id, esc.Round, esc.Step)
-		held, left, err := cluster.Hold(ctx, sh.Leases, e.cfg.Clock, key, sh.LeaseTTL)
+		held, left, err := sh.Take(ctx, e.cfg.Clock, key)
 		switch {
 		case err != nil:
 			// Go on without it: the compare-and-set below still lets

@@ -5,7 +5,6 @@ import (
 	"dutybot/roster/dbtest"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -45,41 +44,8 @@ func (w watchedLease) Acquire(ctx context.Context, key string, ttl time.Duration
 	return held, left, err
 }
 
-// memBus connects the engines of one test.
-type memBus struct {
-	mu   sync.Mutex
-	subs []func(cluster.Announcement)
-	self string
-	all  *memBus
-}
-
-func (b *memBus) join(self string) *memBus { return &memBus{self: self, all: b} }
-
-func (b *memBus) Publish(ctx context.Context, a cluster.Announcement) error {
-	a.From = b.self
-	b.all.mu.Lock()
-	subs := b.all.subs
-	b.all.mu.Unlock()
-	for _, fn := range subs {
-		fn(a)
-	}
-	return nil
-}
-
-func (b *memBus) Subscribe(ctx context.Context, fn func(cluster.Announcement)) error {
-	self := b.self
-	b.all.mu.Lock()
-	b.all.subs = append(b.all.subs, func(a cluster.Announcement) {
-		if a.From != self {
-			fn(a)
-		}
-	})
-	b.all.mu.Unlock()
-	return nil
-}
-
 // sharedEngine starts an engine of one "instance" on env's store.
-func (env *engineEnv) sharedEngine(n Notifier, sh *Shared) (*Engine, func()) {
+func (env *engineEnv) sharedEngine(n Notifier, sh *cluster.Shared) (*Engine, func()) {
 	e := NewEngine(EngineConfig{
 		Store: env.store, Policies: env.policies, Notifier: n, Clock: env.clock,
 		Resolver: mapResolver{TargetLeaderOnDuty: {"wangwu"}, "role:leader": {"wangwu", "lisi"}, TargetAdmins: {"zhaoliu"}},
@@ -125,13 +91,13 @@ func TestSharedEnginesQueueEachStepOnce(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, backend dbtest.Backend) {
 		env := newEngineEnv(t, backend)
 		leases := cluster.NewMemory(env.clock)
-		bus := &memBus{}
+		bus := cluster.NewMemoryBus()
 		notify := func() *queueNotifier {
 			return &queueNotifier{recNotifier: recNotifier{msgs: make(chan wecomMsg, 100), pruned: make(chan Device, 1)}, queued: make(chan struct{}, 1)}
 		}
-		a, stopA := env.sharedEngine(notify(), &Shared{Leases: leases, Bus: bus.join("a")})
+		a, stopA := env.sharedEngine(notify(), &cluster.Shared{Leases: leases, Bus: bus.Join("a")})
 		defer stopA()
-		b, stopB := env.sharedEngine(notify(), &Shared{Leases: leases, Bus: bus.join("b")})
+		b, stopB := env.sharedEngine(notify(), &cluster.Shared{Leases: leases, Bus: bus.Join("b")})
 		defer stopB()
 		// Both Run loops have subscribed once their reconcile timers wait.
 		env.armed(2)
@@ -176,7 +142,7 @@ func TestSharedEngineTakesOverAfterLeaseExpiry(t *testing.T) {
 		mem := cluster.NewMemory(env.clock)
 		refused := make(chan string, 10)
 		n := &queueNotifier{recNotifier: recNotifier{msgs: make(chan wecomMsg, 100), pruned: make(chan Device, 1)}, queued: make(chan struct{}, 1)}
-		e, stop := env.sharedEngine(n, &Shared{Leases: watchedLease{mem, refused}, LeaseTTL: ttl})
+		e, stop := env.sharedEngine(n, &cluster.Shared{Leases: watchedLease{mem, refused}, LeaseTTL: ttl})
 		defer stop()
 		env.armed(1)
 		ctx := context.Background()
