@@ -102,6 +102,12 @@ type StepStore interface {
 	// AdvanceEscalationWith is AdvanceEscalation plus, when the step
 	// moved, queueing out and recording sent in the same transaction.
 	AdvanceEscalationWith(ctx context.Context, e Escalation, fromStep, fromRound int, out []roster.Outgoing, sent []Sent) (bool, error)
+	// CreateEscalationWith is CreateEscalation (CreateEscalationOnce when
+	// once) plus, when e was created, queueing the first step's alerts and
+	// recording their delivery log in the same transaction: first makes
+	// them from e once it has its id (it may be called again when the
+	// transaction is retried).
+	CreateEscalationWith(ctx context.Context, e *Escalation, once bool, first func(Escalation) ([]roster.Outgoing, []Sent)) (created bool, err error)
 }
 
 // Engine raises escalations and walks them through their policies until
@@ -198,13 +204,28 @@ func (e *Engine) raise(ctx context.Context, ev Event, once bool) (Escalation, bo
 		Kind: ev.Kind, Subject: ev.Subject, Title: ev.Title, Body: ev.Body, Urgency: p.Urgency, Policy: p,
 		Status: StatusOpen, NextAt: now.Add(p.Steps[0].Wait), CreatedAt: now,
 	}
-	if once {
+	// The first step's WeCom alerts are queued with the insert when the
+	// store and notifier allow it (one transaction: a crash cannot store
+	// the escalation without them), else one by one after it.
+	first := e.plan(ctx, esc)
+	switch {
+	case first.queued:
+		created, err := e.cfg.Store.(StepStore).CreateEscalationWith(ctx, &esc, once, func(withID Escalation) ([]roster.Outgoing, []Sent) {
+			e.makeAlerts(withID, first)
+			return first.out, first.sent
+		})
+		if err != nil || !created {
+			return esc, false, err
+		}
+	case once:
 		created, err := e.cfg.Store.CreateEscalationOnce(ctx, &esc)
 		if err != nil || !created {
 			return esc, false, err
 		}
-	} else if err := e.cfg.Store.CreateEscalation(ctx, &esc); err != nil {
-		return Escalation{}, false, err
+	default:
+		if err := e.cfg.Store.CreateEscalation(ctx, &esc); err != nil {
+			return Escalation{}, false, err
+		}
 	}
 	e.cfg.Log.Info("escalation raised", "id", esc.ID, "kind", esc.Kind, "subject", esc.Subject)
 	if m := e.cfg.Metrics; m != nil {
@@ -213,7 +234,7 @@ func (e *Engine) raise(ctx context.Context, ev Event, once bool) (Escalation, bo
 	// Announced before notifying: if this instance dies now, the others
 	// already have the timer.
 	e.cfg.Shared.Announce(ctx, e.cfg.Log, cluster.KindEscalation, esc.ID, esc.NextAt)
-	e.notify(ctx, esc)
+	e.deliver(ctx, esc, first)
 	e.timers.Set(esc.ID, esc.NextAt)
 	return esc, true, nil
 }
@@ -348,11 +369,23 @@ func (e *Engine) plan(ctx context.Context, esc Escalation) *stepPlan {
 	if len(p.ids) == 0 {
 		e.cfg.Log.Error("escalation has nobody to notify (no targets and no admins)", "id", esc.ID)
 	}
-	q, ok := e.cfg.Notifier.(AlertQueuer)
-	if _, steps := e.cfg.Store.(StepStore); !ok || !steps || !slices.Contains(step.Channels, ChannelWeCom) {
+	_, alerts := e.cfg.Notifier.(AlertQueuer)
+	if _, steps := e.cfg.Store.(StepStore); !alerts || !steps || !slices.Contains(step.Channels, ChannelWeCom) {
 		return p
 	}
 	p.queued = true
+	if esc.ID != "" { // a raise makes them once the store gave it an id
+		e.makeAlerts(esc, p)
+	}
+	return p
+}
+
+// makeAlerts sets p's WeCom alerts of esc's current step, for the store to
+// queue in the transaction that moves (or creates) it.
+func (e *Engine) makeAlerts(esc Escalation, p *stepPlan) {
+	q := e.cfg.Notifier.(AlertQueuer)
+	now := e.cfg.Clock.Now()
+	p.out, p.sent = nil, nil
 	for _, id := range p.ids {
 		m, err := q.AlertMessage(id, e.alert(esc, id))
 		s := Sent{EscalationID: esc.ID, Step: esc.Step, Round: esc.Round, Channel: ChannelWeCom, Target: id, Status: "queued", At: now}
@@ -363,16 +396,6 @@ func (e *Engine) plan(ctx context.Context, esc Escalation) *stepPlan {
 		}
 		p.sent = append(p.sent, s)
 	}
-	return p
-}
-
-// notify sends the current step of esc on its channels and logs every
-// delivery (a raised escalation's first step).
-func (e *Engine) notify(ctx context.Context, esc Escalation) {
-	p := e.plan(ctx, esc)
-	// Raising has no step to move: the alerts are queued one by one.
-	p.queued = false
-	e.deliver(ctx, esc, p)
 }
 
 // deliver sends what plan p left to send of esc's current step: the WeCom
