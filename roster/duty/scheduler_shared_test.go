@@ -115,11 +115,27 @@ func TestSharedSchedulerTakesOverADeadHoldersDeadline(t *testing.T) {
 	e.nothingHandled()
 }
 
+// backoffLease reports each renewal to a back-off of RetryAfter (a failed
+// handler's Held.ReleaseAfter).
+type backoffLease struct {
+	cluster.Lease
+	backoff chan string
+}
+
+func (l backoffLease) Renew(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	ok, err := l.Lease.Renew(ctx, key, ttl)
+	if ttl == time.Minute {
+		l.backoff <- key
+	}
+	return ok, err
+}
+
 // A handler that fails on one instance keeps the others off the deadline
 // for RetryAfter; then it is retried once.
 func TestSharedSchedulersBackOffTogether(t *testing.T) {
 	e := newSchedEnv(t)
-	leases, bus := cluster.NewMemory(e.clock), cluster.NewMemoryBus()
+	backoff := make(chan string, 1)
+	leases, bus := backoffLease{cluster.NewMemory(e.clock), backoff}, cluster.NewMemoryBus()
 	e.handler.failures["k"] = 1
 	a, stopA := e.runShared("a", e.handler, &cluster.Shared{Leases: leases, Bus: bus.Join("a"), Reconcile: time.Hour})
 	_, stopB := e.runShared("b", e.handler, &cluster.Shared{Leases: leases, Bus: bus.Join("b"), Reconcile: time.Hour})
@@ -134,6 +150,11 @@ func TestSharedSchedulersBackOffTogether(t *testing.T) {
 	}
 	// Both instances wait again: the one that failed for RetryAfter, the
 	// other for the lease it left to run out over the same time.
+	select {
+	case <-backoff:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the failed instance did not keep its lease for the back-off")
+	}
 	e.armed(6)
 	e.nothingHandled()
 	e.clock.Advance(30 * time.Second)
