@@ -99,7 +99,10 @@ type Service struct {
 	queues      []*queue
 	outbox      *outbox
 	seen        SeenCallbacks
-	started     chan struct{}
+	// claims is set when several instances share the store: callbacks are
+	// claimed, and those of a dead instance taken over.
+	claims  *callbackClaims
+	started chan struct{}
 }
 
 // New builds a Service with the base commands registered.
@@ -140,6 +143,11 @@ func New(cfg Config) *Service {
 		} else {
 			s.log.Error("instance set but the store cannot claim outgoing messages: two instances may send the same message", "instance", cfg.Instance)
 		}
+		if c, ok := cfg.Store.(ReceivedClaimer); ok {
+			s.claims = &callbackClaims{store: c, owner: cfg.Instance, held: make(map[int64]bool)}
+		} else {
+			s.log.Error("instance set but the store cannot claim callbacks: a dead instance's callbacks wait for its restart", "instance", cfg.Instance)
+		}
 	}
 	for range cfg.Workers {
 		s.queues = append(s.queues, newQueue())
@@ -173,24 +181,26 @@ func (s *Service) Bootstrap(ctx context.Context) error {
 }
 
 // Recover queues every callback that was stored but not processed before
-// the last stop. Call it before the HTTP server accepts callbacks.
+// the last stop. Call it before the HTTP server accepts callbacks. When
+// several instances share the store it queues only the callbacks nobody
+// holds a live claim on (the others are being worked on; Run's sweep takes
+// them over if their instance dies).
 func (s *Service) Recover(ctx context.Context) (int, error) {
+	if s.claims != nil {
+		n, err := s.takeOver(ctx)
+		if err != nil {
+			return n, fmt.Errorf("recover unprocessed callbacks: %w", err)
+		}
+		return n, nil
+	}
 	rows, err := s.store.Unprocessed(ctx, 1<<30)
 	if err != nil {
 		return 0, fmt.Errorf("recover unprocessed callbacks: %w", err)
 	}
 	for _, r := range rows {
-		msg, err := wecom.ParseMessage(r.Raw)
-		if err != nil {
-			// It parsed when it was accepted; a row that no longer parses is
-			// closed with no reply rather than retried forever.
-			s.log.Error("stored callback does not parse; closing it", "id", r.ID, "err", err)
-			if _, err := s.store.CompleteReceived(ctx, r.ID, nil); err != nil {
-				return 0, fmt.Errorf("close unparsable callback %d: %w", r.ID, err)
-			}
-			continue
+		if err := s.resume(ctx, r); err != nil {
+			return 0, err
 		}
-		s.enqueue(job{id: r.ID, msg: msg})
 	}
 	return len(rows), nil
 }
@@ -218,6 +228,9 @@ func (s *Service) Accept(ctx context.Context, msg wecom.Message, raw []byte) (bo
 		Raw:        raw,
 		ReceivedAt: s.clock.Now().UTC(),
 	}
+	if s.claims != nil {
+		r.ClaimedBy, r.ClaimedUntil = s.claims.owner, r.ReceivedAt.Add(callbackClaimTTL)
+	}
 	isNew, err := s.store.SaveReceived(ctx, r)
 	if err != nil {
 		return false, fmt.Errorf("accept callback %s: %w", r.DedupKey, err)
@@ -229,6 +242,9 @@ func (s *Service) Accept(ctx context.Context, msg wecom.Message, raw []byte) (bo
 		}
 	}
 	if isNew {
+		if s.claims != nil {
+			s.claims.hold(r.ID)
+		}
 		s.enqueue(job{id: r.ID, msg: msg})
 	}
 	return isNew, nil
@@ -271,12 +287,16 @@ func (s *Service) Run(ctx context.Context) {
 		defer wg.Done()
 		s.outbox.run(ctx)
 	}()
+	if s.claims != nil {
+		wg.Go(func() { s.sweepCallbacks(ctx) })
+	}
 	wg.Wait()
 }
 
 // process handles one callback and, in one transaction, marks it processed
 // and queues its replies.
 func (s *Service) process(ctx context.Context, j job) {
+	defer s.finished(j.id)
 	replies := s.respond(ctx, j.msg)
 	out := make([]roster.Outgoing, 0, len(replies))
 	now := s.clock.Now().UTC()
@@ -292,7 +312,8 @@ func (s *Service) process(ctx context.Context, j job) {
 	}
 	done, err := s.store.CompleteReceived(ctx, j.id, out)
 	if err != nil {
-		// Left unprocessed: the next start picks it up again.
+		// Left unprocessed: the next start picks it up again (with
+		// several instances, a sweep once its claim lapses).
 		s.log.Error("complete callback", "id", j.id, "err", err)
 		return
 	}

@@ -79,26 +79,10 @@ type EngineConfig struct {
 	Location *time.Location
 	Log      *slog.Logger
 	// Shared is set when several instances share the store (nil: this
-	// instance works alone).
-	Shared *Shared
-}
-
-// Shared is how an engine works beside other instances on one store: a
-// lease per timer and step, so one instance acts on each due step (the
-// store's compare-and-set stays the final guard), and announcements of the
-// escalations raised, so every instance arms them.
-type Shared struct {
-	Leases cluster.Lease
-	// Bus announces raised escalations (nil: only Reconcile finds them).
-	Bus cluster.Bus
-	// LeaseTTL is how long a step's lease lasts unless renewed; it bounds
-	// how long a step waits when the instance acting on it dies (default
-	// 3 s).
-	LeaseTTL time.Duration
-	// Reconcile is how often open escalations are reloaded from the store,
-	// catching announcements the bus dropped or an instance died before
-	// sending (default 3 s: one read of the few open escalations).
-	Reconcile time.Duration
+	// instance works alone): a lease per due step (key
+	// "escalation/<id>/<round>/<step>"), raised escalations announced, and
+	// the open ones reloaded every Reconcile.
+	Shared *cluster.Shared
 }
 
 // AlertQueuer is a Notifier that can make a step's WeCom alerts as
@@ -118,6 +102,12 @@ type StepStore interface {
 	// AdvanceEscalationWith is AdvanceEscalation plus, when the step
 	// moved, queueing out and recording sent in the same transaction.
 	AdvanceEscalationWith(ctx context.Context, e Escalation, fromStep, fromRound int, out []roster.Outgoing, sent []Sent) (bool, error)
+	// CreateEscalationWith is CreateEscalation (CreateEscalationOnce when
+	// once) plus, when e was created, queueing the first step's alerts and
+	// recording their delivery log in the same transaction: first makes
+	// them from e once it has its id (it may be called again when the
+	// transaction is retried).
+	CreateEscalationWith(ctx context.Context, e *Escalation, once bool, first func(Escalation) ([]roster.Outgoing, []Sent)) (created bool, err error)
 }
 
 // Engine raises escalations and walks them through their policies until
@@ -141,14 +131,7 @@ func NewEngine(cfg EngineConfig) *Engine {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
-	if sh := cfg.Shared; sh != nil {
-		if sh.LeaseTTL <= 0 {
-			sh.LeaseTTL = 3 * time.Second
-		}
-		if sh.Reconcile <= 0 {
-			sh.Reconcile = 3 * time.Second
-		}
-	}
+	cfg.Shared = cfg.Shared.WithDefaults()
 	e := &Engine{cfg: cfg, work: context.Background()}
 	e.timers = timers.New(cfg.Clock, func(id string, _ time.Time) {
 		e.wg.Add(1)
@@ -186,8 +169,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.cfg.Log.Info("escalations re-armed", "count", len(open))
 	}
 	var loops sync.WaitGroup
-	if e.cfg.Shared != nil {
-		e.share(ctx, &loops)
+	if sh := e.cfg.Shared; sh != nil {
+		sh.Follow(ctx, &loops, cluster.Follower{Kind: cluster.KindEscalation, Clock: e.cfg.Clock, Log: e.cfg.Log,
+			Arm: e.timers.Set, Open: e.openTimers})
 	}
 	loops.Go(func() { e.timers.Run(ctx) })
 	loops.Wait()
@@ -220,19 +204,34 @@ func (e *Engine) raise(ctx context.Context, ev Event, once bool) (Escalation, bo
 		Kind: ev.Kind, Subject: ev.Subject, Title: ev.Title, Body: ev.Body, Urgency: p.Urgency, Policy: p,
 		Status: StatusOpen, NextAt: now.Add(p.Steps[0].Wait), CreatedAt: now,
 	}
-	if once {
+	// The first step's WeCom alerts are queued with the insert when the
+	// store and notifier allow it (one transaction: a crash cannot store
+	// the escalation without them), else one by one after it.
+	first := e.plan(ctx, esc)
+	switch {
+	case first.queued:
+		created, err := e.cfg.Store.(StepStore).CreateEscalationWith(ctx, &esc, once, func(withID Escalation) ([]roster.Outgoing, []Sent) {
+			e.makeAlerts(withID, first)
+			return first.out, first.sent
+		})
+		if err != nil || !created {
+			return esc, false, err
+		}
+	case once:
 		created, err := e.cfg.Store.CreateEscalationOnce(ctx, &esc)
 		if err != nil || !created {
 			return esc, false, err
 		}
-	} else if err := e.cfg.Store.CreateEscalation(ctx, &esc); err != nil {
-		return Escalation{}, false, err
+	default:
+		if err := e.cfg.Store.CreateEscalation(ctx, &esc); err != nil {
+			return Escalation{}, false, err
+		}
 	}
 	e.cfg.Log.Info("escalation raised", "id", esc.ID, "kind", esc.Kind, "subject", esc.Subject)
 	// Announced before notifying: if this instance dies now, the others
 	// already have the timer.
-	e.announce(ctx, esc)
-	e.notify(ctx, esc)
+	e.cfg.Shared.Announce(ctx, e.cfg.Log, cluster.KindEscalation, esc.ID, esc.NextAt)
+	e.deliver(ctx, esc, first)
 	// Counted once its first notifications are recorded, so a reader of
 	// /metrics who sees it raised also sees what it sent.
 	if m := e.cfg.Metrics; m != nil {
@@ -260,7 +259,7 @@ func (e *Engine) advance(ctx context.Context, id string) {
 	}
 	if sh := e.cfg.Shared; sh != nil {
 		key := fmt.Sprintf("escalation/%s/%d/%d", id, esc.Round, esc.Step)
-		held, left, err := cluster.Hold(ctx, sh.Leases, e.cfg.Clock, key, sh.LeaseTTL)
+		held, left, err := sh.Take(ctx, e.cfg.Clock, key)
 		switch {
 		case err != nil:
 			// Go on without it: the compare-and-set below still lets
@@ -372,11 +371,23 @@ func (e *Engine) plan(ctx context.Context, esc Escalation) *stepPlan {
 	if len(p.ids) == 0 {
 		e.cfg.Log.Error("escalation has nobody to notify (no targets and no admins)", "id", esc.ID)
 	}
-	q, ok := e.cfg.Notifier.(AlertQueuer)
-	if _, steps := e.cfg.Store.(StepStore); !ok || !steps || !slices.Contains(step.Channels, ChannelWeCom) {
+	_, alerts := e.cfg.Notifier.(AlertQueuer)
+	if _, steps := e.cfg.Store.(StepStore); !alerts || !steps || !slices.Contains(step.Channels, ChannelWeCom) {
 		return p
 	}
 	p.queued = true
+	if esc.ID != "" { // a raise makes them once the store gave it an id
+		e.makeAlerts(esc, p)
+	}
+	return p
+}
+
+// makeAlerts sets p's WeCom alerts of esc's current step, for the store to
+// queue in the transaction that moves (or creates) it.
+func (e *Engine) makeAlerts(esc Escalation, p *stepPlan) {
+	q := e.cfg.Notifier.(AlertQueuer)
+	now := e.cfg.Clock.Now()
+	p.out, p.sent = nil, nil
 	for _, id := range p.ids {
 		m, err := q.AlertMessage(id, e.alert(esc, id))
 		s := Sent{EscalationID: esc.ID, Step: esc.Step, Round: esc.Round, Channel: ChannelWeCom, Target: id, Status: "queued", At: now}
@@ -387,16 +398,6 @@ func (e *Engine) plan(ctx context.Context, esc Escalation) *stepPlan {
 		}
 		p.sent = append(p.sent, s)
 	}
-	return p
-}
-
-// notify sends the current step of esc on its channels and logs every
-// delivery (a raised escalation's first step).
-func (e *Engine) notify(ctx context.Context, esc Escalation) {
-	p := e.plan(ctx, esc)
-	// Raising has no step to move: the alerts are queued one by one.
-	p.queued = false
-	e.deliver(ctx, esc, p)
 }
 
 // deliver sends what plan p left to send of esc's current step: the WeCom

@@ -2,15 +2,15 @@ package push
 
 import (
 	"context"
-	"dutybot/roster/dbtest"
 	"io"
 	"log/slog"
-	"sync"
+	"strings"
 	"testing"
 	"time"
 
 	"dutybot/internal/cluster"
 	"dutybot/roster"
+	"dutybot/roster/dbtest"
 )
 
 // queueNotifier makes alerts for the engine to queue with the step
@@ -45,41 +45,8 @@ func (w watchedLease) Acquire(ctx context.Context, key string, ttl time.Duration
 	return held, left, err
 }
 
-// memBus connects the engines of one test.
-type memBus struct {
-	mu   sync.Mutex
-	subs []func(cluster.Announcement)
-	self string
-	all  *memBus
-}
-
-func (b *memBus) join(self string) *memBus { return &memBus{self: self, all: b} }
-
-func (b *memBus) Publish(ctx context.Context, a cluster.Announcement) error {
-	a.From = b.self
-	b.all.mu.Lock()
-	subs := b.all.subs
-	b.all.mu.Unlock()
-	for _, fn := range subs {
-		fn(a)
-	}
-	return nil
-}
-
-func (b *memBus) Subscribe(ctx context.Context, fn func(cluster.Announcement)) error {
-	self := b.self
-	b.all.mu.Lock()
-	b.all.subs = append(b.all.subs, func(a cluster.Announcement) {
-		if a.From != self {
-			fn(a)
-		}
-	})
-	b.all.mu.Unlock()
-	return nil
-}
-
 // sharedEngine starts an engine of one "instance" on env's store.
-func (env *engineEnv) sharedEngine(n Notifier, sh *Shared) (*Engine, func()) {
+func (env *engineEnv) sharedEngine(n Notifier, sh *cluster.Shared) (*Engine, func()) {
 	e := NewEngine(EngineConfig{
 		Store: env.store, Policies: env.policies, Notifier: n, Clock: env.clock,
 		Resolver: mapResolver{TargetLeaderOnDuty: {"wangwu"}, "role:leader": {"wangwu", "lisi"}, TargetAdmins: {"zhaoliu"}},
@@ -113,7 +80,7 @@ func outgoingCounts(t *testing.T, env *engineEnv) (alerts, logged int) {
 	if err := env.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM outgoing_messages`).Scan(&alerts); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE channel = 'wecom' AND step + round > 0`).Scan(&logged); err != nil {
+	if err := env.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE channel = 'wecom'`).Scan(&logged); err != nil {
 		t.Fatal(err)
 	}
 	return alerts, logged
@@ -125,13 +92,13 @@ func TestSharedEnginesQueueEachStepOnce(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, backend dbtest.Backend) {
 		env := newEngineEnv(t, backend)
 		leases := cluster.NewMemory(env.clock)
-		bus := &memBus{}
+		bus := cluster.NewMemoryBus()
 		notify := func() *queueNotifier {
 			return &queueNotifier{recNotifier: recNotifier{msgs: make(chan wecomMsg, 100), pruned: make(chan Device, 1)}, queued: make(chan struct{}, 1)}
 		}
-		a, stopA := env.sharedEngine(notify(), &Shared{Leases: leases, Bus: bus.join("a")})
+		a, stopA := env.sharedEngine(notify(), &cluster.Shared{Leases: leases, Bus: bus.Join("a")})
 		defer stopA()
-		b, stopB := env.sharedEngine(notify(), &Shared{Leases: leases, Bus: bus.join("b")})
+		b, stopB := env.sharedEngine(notify(), &cluster.Shared{Leases: leases, Bus: bus.Join("b")})
 		defer stopB()
 		// Both Run loops have subscribed once their reconcile timers wait.
 		env.armed(2)
@@ -159,10 +126,11 @@ func TestSharedEnginesQueueEachStepOnce(t *testing.T) {
 		// Let the losers' re-checks run out (their leases have expired).
 		env.clock.Advance(time.Minute)
 		poll(t, "both engines idle", func() bool { return a.Armed() == 0 && b.Armed() == 0 })
-		// Steps (1,0): 2 leaders; (0,1): the leader on duty; (1,1): 2 leaders.
+		// Steps (0,0), queued with the raise: the leader on duty; (1,0):
+		// 2 leaders; (0,1): the leader on duty; (1,1): 2 leaders.
 		alerts, logged := outgoingCounts(t, env)
-		if alerts != 5 || logged != 5 {
-			t.Errorf("queued %d alerts with %d log rows, want 5 and 5 (each step once)", alerts, logged)
+		if alerts != 6 || logged != 6 {
+			t.Errorf("queued %d alerts with %d log rows, want 6 and 6 (each step once)", alerts, logged)
 		}
 	})
 }
@@ -176,7 +144,7 @@ func TestSharedEngineTakesOverAfterLeaseExpiry(t *testing.T) {
 		mem := cluster.NewMemory(env.clock)
 		refused := make(chan string, 10)
 		n := &queueNotifier{recNotifier: recNotifier{msgs: make(chan wecomMsg, 100), pruned: make(chan Device, 1)}, queued: make(chan struct{}, 1)}
-		e, stop := env.sharedEngine(n, &Shared{Leases: watchedLease{mem, refused}, LeaseTTL: ttl})
+		e, stop := env.sharedEngine(n, &cluster.Shared{Leases: watchedLease{mem, refused}, LeaseTTL: ttl})
 		defer stop()
 		env.armed(1)
 		ctx := context.Background()
@@ -254,6 +222,92 @@ func TestAdvanceEscalationWithIsAtomic(t *testing.T) {
 		}
 		if alerts, logged := outgoingCounts(t, env); alerts != 1 || logged != 1 {
 			t.Fatalf("%d alerts, %d log rows, want 1 each (the second move lost the compare-and-set)", alerts, logged)
+		}
+	})
+}
+
+// A raise's insert and its first step's alerts are one transaction: if
+// the alerts cannot be queued, nothing is stored; a raise-once of a
+// subject raised before queues nothing.
+func TestCreateEscalationWithIsAtomic(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, backend dbtest.Backend) {
+		env := newEngineEnv(t, backend)
+		ctx := context.Background()
+		now := env.clock.Now()
+		newEsc := func() Escalation {
+			return Escalation{Kind: "test", Subject: "s", Title: "t", Urgency: Critical, Policy: testPolicy, Status: StatusOpen,
+				NextAt: now.Add(5 * time.Minute), CreatedAt: now}
+		}
+		first := func(msgs ...roster.Outgoing) func(Escalation) ([]roster.Outgoing, []Sent) {
+			return func(e Escalation) ([]roster.Outgoing, []Sent) {
+				var sent []Sent
+				for i := range msgs {
+					msgs[i].Ref = e.ID
+					sent = append(sent, Sent{EscalationID: e.ID, Channel: ChannelWeCom, Target: msgs[i].ToUser, Status: "queued", At: now})
+				}
+				return msgs, sent
+			}
+		}
+		bad := first(roster.Outgoing{ToUser: "lisi", Kind: "text", Content: "a"}, roster.Outgoing{ToUser: "", Kind: "text", Content: "no recipient"})
+		esc := newEsc()
+		if created, err := env.store.CreateEscalationWith(ctx, &esc, false, bad); err == nil || created {
+			t.Fatalf("CreateEscalationWith(bad message) = %v, %v; want an error", created, err)
+		}
+		if open, _ := env.store.OpenEscalations(ctx); len(open) != 0 {
+			t.Fatalf("%d escalations stored although their first alerts were not queued", len(open))
+		}
+		if alerts, logged := outgoingCounts(t, env); alerts != 0 || logged != 0 {
+			t.Fatalf("%d alerts, %d log rows left by a failed raise", alerts, logged)
+		}
+		for i, want := range []bool{true, false} {
+			esc := newEsc()
+			created, err := env.store.CreateEscalationWith(ctx, &esc, true, first(roster.Outgoing{ToUser: "lisi", Kind: "text", Content: "a"}))
+			if err != nil || created != want || esc.ID == "" {
+				t.Fatalf("try %d: created = %v, %v (id %q); want %v", i, created, err, esc.ID, want)
+			}
+		}
+		if alerts, logged := outgoingCounts(t, env); alerts != 1 || logged != 1 {
+			t.Fatalf("%d alerts, %d log rows, want 1 each (the second raise found the first)", alerts, logged)
+		}
+		open, _ := env.store.OpenEscalations(ctx)
+		sent, err := env.store.SentFor(ctx, open[0].ID)
+		if err != nil || len(sent) != 1 || sent[0].Step != 0 || sent[0].Target != "lisi" {
+			t.Fatalf("SentFor(%s) = %+v, %v; want lisi's step 1 alert", open[0].ID, sent, err)
+		}
+	})
+}
+
+// The engine raises with its first step's alerts in the insert's
+// transaction when the notifier makes them (no AlertWeCom call).
+func TestRaiseQueuesTheFirstStepWithTheInsert(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, backend dbtest.Backend) {
+		env := newEngineEnv(t, backend)
+		n := &queueNotifier{recNotifier: recNotifier{msgs: make(chan wecomMsg, 100), pruned: make(chan Device, 1)}, queued: make(chan struct{}, 1)}
+		e, stop := env.sharedEngine(n, nil)
+		defer stop()
+		esc, err := e.Raise(context.Background(), Event{Kind: "test", Subject: "s1", Title: "夜班空岗"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if alerts, logged := outgoingCounts(t, env); alerts != 1 || logged != 1 {
+			t.Fatalf("%d alerts queued, %d logged with the raise; want 1 and 1", alerts, logged)
+		}
+		var ref string
+		if err := env.db.Reader().QueryRowContext(context.Background(), `SELECT content FROM outgoing_messages`).Scan(&ref); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(ref, esc.ID) {
+			t.Errorf("the queued alert %q does not name %s", ref, esc.ID)
+		}
+		select {
+		case <-n.queued:
+		default:
+			t.Error("the outbox was not woken for the queued alerts")
+		}
+		select {
+		case m := <-n.msgs:
+			t.Errorf("alert also sent through AlertWeCom: %+v", m)
+		default:
 		}
 	})
 }

@@ -237,7 +237,12 @@ func TestEngineEscalatesUntilAcknowledged(t *testing.T) {
 		env.clock.Advance(time.Hour)
 		env.noMsg()
 
-		sent, err := env.store.SentFor(ctx, esc.ID)
+		// Step 2's log is written after its messages left: wait for it.
+		var sent []Sent
+		poll(t, "step 2's delivery log", func() bool {
+			sent, err = env.store.SentFor(ctx, esc.ID)
+			return err != nil || len(sent) >= 4
+		})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -60,7 +60,7 @@ func nullTime(t time.Time) any {
 // CreateEscalation stores e with a new id "E<MMDD>-<n>", n counting that
 // day's escalations, all in one transaction.
 func (s *SQLStore) CreateEscalation(ctx context.Context, e *Escalation) error {
-	_, err := s.createEscalation(ctx, e, false)
+	_, err := s.createEscalation(ctx, e, false, nil)
 	return err
 }
 
@@ -69,16 +69,20 @@ func (s *SQLStore) CreateEscalation(ctx context.Context, e *Escalation) error {
 // that one and created is false. The check and the insert are one
 // transaction, so an event re-run after a crash never raises twice.
 func (s *SQLStore) CreateEscalationOnce(ctx context.Context, e *Escalation) (created bool, err error) {
-	return s.createEscalation(ctx, e, true)
+	return s.createEscalation(ctx, e, true, nil)
 }
 
-func (s *SQLStore) createEscalation(ctx context.Context, e *Escalation, once bool) (bool, error) {
+// createEscalation stores e (unless once and one of its kind and subject
+// exists) and, when first is set, queues what first makes of the stored e
+// in the same transaction.
+func (s *SQLStore) createEscalation(ctx context.Context, e *Escalation, once bool, first func(Escalation) ([]roster.Outgoing, []Sent)) (bool, error) {
 	policy, err := encodePolicy(e.Policy)
 	if err != nil {
 		return false, fmt.Errorf("create escalation: %w", err)
 	}
 	var existing string
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		existing = "" // set again on a PostgreSQL retry
 		if once {
 			err := tx.QueryRowContext(ctx, `SELECT id FROM escalations WHERE kind = ? AND subject = ? ORDER BY created_at LIMIT 1`,
 				e.Kind, e.Subject).Scan(&existing)
@@ -100,7 +104,14 @@ func (s *SQLStore) createEscalation(ctx context.Context, e *Escalation, once boo
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.ID, e.Kind, e.Subject, e.Title, e.Body, string(e.Urgency), policy, e.Status, e.Step, e.Round,
 			nullTime(e.NextAt), roster.TimeText(e.CreatedAt))
-		return err
+		if err != nil || first == nil {
+			return err
+		}
+		out, sent := first(*e)
+		if err := roster.QueueOutgoingTx(ctx, tx, out, s.clock.Now().UTC()); err != nil {
+			return err
+		}
+		return insertSent(ctx, tx, sent)
 	})
 	if err != nil {
 		return false, fmt.Errorf("create escalation: %w", err)

@@ -39,6 +39,14 @@ WHERE id = ? AND status = 'open' AND step = ? AND round = ?`,
 	return moved, nil
 }
 
+// CreateEscalationWith stores e like CreateEscalation (CreateEscalationOnce
+// when once) and, when it was created, queues the first step's alerts and
+// their delivery log that first makes of it, in one transaction: a raise
+// is never stored without its first alerts.
+func (s *SQLStore) CreateEscalationWith(ctx context.Context, e *Escalation, once bool, first func(Escalation) ([]roster.Outgoing, []Sent)) (bool, error) {
+	return s.createEscalation(ctx, e, once, first)
+}
+
 // insertSent appends sent to the delivery log inside tx.
 func insertSent(ctx context.Context, tx *sql.Tx, sent []Sent) error {
 	for _, x := range sent {

@@ -195,6 +195,7 @@ func (s *SQLStore) now() time.Time { return s.clk.Now().UTC() }
 
 // SaveReceived stores r unless a row with the same DedupKey exists. When r
 // is new it sets r.ID, and r.ReceivedAt to the clock's time if it was zero.
+// r.ClaimedBy and r.ClaimedUntil, when set, are its instance's claim.
 // The single INSERT is its own transaction.
 func (s *SQLStore) SaveReceived(ctx context.Context, r *Received) (isNew bool, err error) {
 	if r.DedupKey == "" {
@@ -208,11 +209,12 @@ func (s *SQLStore) SaveReceived(ctx context.Context, r *Received) (isNew bool, e
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		id = 0
 		err := tx.QueryRowContext(ctx, `INSERT INTO received_messages
-    (dedup_key, from_user, msg_type, event, content, raw, received_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+    (dedup_key, from_user, msg_type, event, content, raw, received_at, claimed_by, claimed_until)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (dedup_key) DO NOTHING
 RETURNING id`,
-			r.DedupKey, r.FromUser, r.MsgType, r.Event, r.Content, r.Raw, formatTime(receivedAt)).Scan(&id)
+			r.DedupKey, r.FromUser, r.MsgType, r.Event, r.Content, r.Raw, formatTime(receivedAt),
+			r.ClaimedBy, NullTimeText(r.ClaimedUntil)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // a duplicate: nothing inserted
 		}

@@ -41,6 +41,11 @@ type Received struct {
 	Raw        []byte // the decrypted XML
 	ReceivedAt time.Time
 	Processed  bool
+	// ClaimedBy and ClaimedUntil: the instance working on the callback,
+	// when several share the store ("" and zero: nobody; see
+	// SQLStore.ClaimReceived).
+	ClaimedBy    string
+	ClaimedUntil time.Time
 }
 
 // Outgoing is one message the bot sends (or tried to send) through WeCom.

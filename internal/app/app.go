@@ -202,7 +202,8 @@ func (a *App) buildDuty(cfg configs.Config, clk clock.Clock, opts options) error
 		return err
 	}
 	a.Duty = duty.NewSQLStore(a.Store, clk)
-	a.DutyDeadlines = duty.NewScheduler(duty.SchedulerConfig{Store: a.Duty, Handler: a.Service, Planner: a.Service, Clock: clk, Log: a.log})
+	a.DutyDeadlines = duty.NewScheduler(duty.SchedulerConfig{Store: a.Duty, Handler: a.Service, Planner: a.Service, Clock: clk, Log: a.log,
+		Shared: a.shared()})
 	a.runDuty = !opts.noDutyDeadlines
 	a.Service.AttachDuty(bot.DutyConfig{Store: a.Duty, Scheduler: a.DutyDeadlines, Settings: set})
 	reports, err := cfg.Reports.IncidentSettings()
@@ -297,13 +298,13 @@ func (a *App) seenCallbacks() bot.SeenCallbacks {
 	return bot.NewRedisSeen(a.redis, a.prefix+"seen:", 10*time.Minute)
 }
 
-// shared is how the escalation engine works beside the other instances
-// (nil alone).
-func (a *App) shared() *push.Shared {
+// shared is how the escalation engine and the duty deadlines work beside
+// the other instances (nil alone).
+func (a *App) shared() *cluster.Shared {
 	if a.redis == nil {
 		return nil
 	}
-	return &push.Shared{
+	return &cluster.Shared{
 		Leases: cluster.NewRedis(a.redis, a.instance, a.prefix+"lease:"),
 		Bus:    cluster.NewRedisBus(a.redis, a.instance, a.prefix+"timers"),
 	}

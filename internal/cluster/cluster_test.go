@@ -176,3 +176,54 @@ func TestRedisBusSkipsOwnAnnouncements(t *testing.T) {
 		t.Fatal("no announcement received")
 	}
 }
+
+func TestHoldReleaseAfterKeepsOthersOff(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	m := NewMemory(clk)
+	h, _, err := Hold(ctx, m, clk, "deadline/k", 3*time.Second)
+	if err != nil || h == nil {
+		t.Fatalf("Hold = %v, %v", h, err)
+	}
+	if err := h.ReleaseAfter(ctx, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if held, left, _ := m.Acquire(ctx, "deadline/k", time.Second); held || left != time.Minute {
+		t.Fatalf("Acquire during the back-off = %v, left %s; want refused for 1m0s", held, left)
+	}
+	clk.Advance(time.Minute)
+	if held, _, _ := m.Acquire(ctx, "deadline/k", time.Second); !held {
+		t.Fatal("Acquire after the back-off refused")
+	}
+}
+
+func TestMemoryBusReachesTheOthersUntilTheyLeave(t *testing.T) {
+	bus := NewMemoryBus()
+	a, b := bus.Join("a"), bus.Join("b")
+	ctx, cancel := context.WithCancel(context.Background())
+	var got []string
+	if err := b.Subscribe(ctx, func(x Announcement) { got = append(got, x.From+":"+x.Key) }); err != nil {
+		t.Fatal(err)
+	}
+	a.Publish(ctx, Announcement{Kind: KindDeadline, Key: "k1"})
+	b.Publish(ctx, Announcement{Kind: KindDeadline, Key: "own"})
+	cancel()
+	// AfterFunc runs the unsubscribe in its own goroutine: poll for it.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		bus.mu.Lock()
+		n := len(bus.subs)
+		bus.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("subscription not removed after its context ended")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	a.Publish(context.Background(), Announcement{Kind: KindDeadline, Key: "k2"})
+	if len(got) != 1 || got[0] != "a:k1" {
+		t.Fatalf("got %v, want [a:k1]", got)
+	}
+}

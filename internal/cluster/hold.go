@@ -52,3 +52,13 @@ func (h *Held) Release(ctx context.Context) error {
 	<-h.done
 	return h.lease.Release(context.WithoutCancel(ctx), h.key)
 }
+
+// ReleaseAfter stops renewing and lets the lease run out after d instead of
+// giving it up: the other instances keep off key until then (a failed
+// attempt's back-off, so they do not all retry at once).
+func (h *Held) ReleaseAfter(ctx context.Context, d time.Duration) error {
+	close(h.stop)
+	<-h.done
+	_, err := h.lease.Renew(context.WithoutCancel(ctx), h.key, d)
+	return err
+}

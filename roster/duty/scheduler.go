@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"dutybot/internal/clock"
+	"dutybot/internal/cluster"
 	"dutybot/internal/timers"
 )
 
@@ -41,6 +42,13 @@ type SchedulerConfig struct {
 	// RetryAfter is how long a failed handler waits before it is tried
 	// again (default 30 s).
 	RetryAfter time.Duration
+	// Shared is set when several instances share the store (nil: this
+	// instance works alone): before handing a due deadline to the Handler
+	// an instance takes the lease "deadline/<key>" (a loser looks again
+	// when it runs out, and takes over if the deadline is still open),
+	// deadlines added are announced, and the open ones reloaded every
+	// Reconcile.
+	Shared *cluster.Shared
 }
 
 // Scheduler fires duty deadlines: it stores them before arming them on a
@@ -67,6 +75,7 @@ func NewScheduler(cfg SchedulerConfig) *Scheduler {
 	if cfg.RetryAfter <= 0 {
 		cfg.RetryAfter = 30 * time.Second
 	}
+	cfg.Shared = cfg.Shared.WithDefaults()
 	s := &Scheduler{cfg: cfg, work: context.Background(), replan: make(chan struct{}, 1)}
 	s.timers = timers.New(cfg.Clock, func(key string, _ time.Time) {
 		s.wg.Add(1)
@@ -92,6 +101,7 @@ func (s *Scheduler) Add(ctx context.Context, ds ...Deadline) error {
 	}
 	for _, d := range added {
 		s.timers.Set(d.Key, d.DueAt)
+		s.cfg.Shared.Announce(ctx, s.cfg.Log, cluster.KindDeadline, d.Key, d.DueAt)
 	}
 	return nil
 }
@@ -150,6 +160,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		s.cfg.Log.Error("plan duty deadlines", "err", err)
 	}
 	var loops sync.WaitGroup
+	if sh := s.cfg.Shared; sh != nil {
+		sh.Follow(ctx, &loops, cluster.Follower{Kind: cluster.KindDeadline, Clock: s.cfg.Clock, Log: s.cfg.Log,
+			Arm: s.timers.Set, Open: s.openTimers})
+	}
 	loops.Go(func() { s.timers.Run(ctx) })
 	loops.Go(func() { s.planLoop(ctx) })
 	loops.Wait()
@@ -175,33 +189,91 @@ func (s *Scheduler) planLoop(ctx context.Context) {
 	}
 }
 
+// openTimers lists the open deadlines' timers, for cluster.Follow to
+// reload.
+func (s *Scheduler) openTimers(ctx context.Context) ([]cluster.Timer, error) {
+	open, err := s.cfg.Store.OpenDeadlines(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]cluster.Timer, len(open))
+	for i, d := range open {
+		out[i] = cluster.Timer{Key: d.Key, Due: d.DueAt}
+	}
+	return out, nil
+}
+
 // fire hands a due deadline to the handler and closes it; a failure is
 // retried after RetryAfter.
 func (s *Scheduler) fire(ctx context.Context, key string) {
+	d, ok := s.due(ctx, key)
+	if !ok {
+		return
+	}
+	// held is the deadline's lease when instances share the store.
+	var held *cluster.Held
+	if sh := s.cfg.Shared; sh != nil {
+		h, left, err := sh.Take(ctx, s.cfg.Clock, "deadline/"+key)
+		switch {
+		case err != nil:
+			// Go on without it: the handler is idempotent and the close
+			// is a compare-and-set.
+			s.cfg.Log.Warn("duty deadline: lease unavailable", "key", key, "err", err)
+		case h == nil:
+			// Another instance is on it. Look again when its lease runs
+			// out: if the deadline is still open then, that instance
+			// died (or failed and backs off) and this one takes over.
+			s.timers.Set(key, s.cfg.Clock.Now().Add(left))
+			return
+		default:
+			held = h
+			// Read it again under the lease: the instance that held it
+			// before may have closed it since the first read.
+			if d, ok = s.due(ctx, key); !ok {
+				held.Release(ctx)
+				return
+			}
+		}
+	}
+	now := s.cfg.Clock.Now()
+	if err := s.cfg.Handler.HandleDeadline(ctx, d); err != nil {
+		s.cfg.Log.Error("duty deadline: handler failed; will retry", "key", key, "err", err, "retry_in", s.cfg.RetryAfter)
+		s.timers.Set(key, s.cfg.Clock.Now().Add(s.cfg.RetryAfter))
+		if held != nil {
+			// Keep the others off it for the back-off too.
+			held.ReleaseAfter(ctx, s.cfg.RetryAfter)
+		}
+		return
+	}
+	_, err := s.cfg.Store.CloseDeadline(ctx, key, DeadlineDone, "")
+	if held != nil {
+		held.Release(ctx)
+	}
+	if err != nil {
+		s.cfg.Log.Error("duty deadline: close", "key", key, "err", err)
+		return
+	}
+	s.cfg.Log.Info("duty deadline handled", "key", key, "late", now.Sub(d.DueAt))
+}
+
+// due loads deadline key and reports whether it is open and due now; one
+// that is not due yet is armed again for its time, and a failed read is
+// retried after RetryAfter.
+func (s *Scheduler) due(ctx context.Context, key string) (Deadline, bool) {
 	d, err := s.cfg.Store.Deadline(ctx, key)
 	if err != nil {
 		if !errors.Is(err, ErrNotFound) {
 			s.cfg.Log.Error("duty deadline: load", "key", key, "err", err)
 			s.timers.Set(key, s.cfg.Clock.Now().Add(s.cfg.RetryAfter))
 		}
-		return
+		return Deadline{}, false
 	}
 	if d.Status != DeadlineOpen {
-		return
+		return Deadline{}, false
 	}
-	now := s.cfg.Clock.Now()
-	if d.DueAt.After(now) {
+	if d.DueAt.After(s.cfg.Clock.Now()) {
 		s.timers.Set(key, d.DueAt)
-		return
+		return Deadline{}, false
 	}
-	if err := s.cfg.Handler.HandleDeadline(ctx, d); err != nil {
-		s.cfg.Log.Error("duty deadline: handler failed; will retry", "key", key, "err", err, "retry_in", s.cfg.RetryAfter)
-		s.timers.Set(key, s.cfg.Clock.Now().Add(s.cfg.RetryAfter))
-		return
-	}
-	if _, err := s.cfg.Store.CloseDeadline(ctx, key, DeadlineDone, ""); err != nil {
-		s.cfg.Log.Error("duty deadline: close", "key", key, "err", err)
-		return
-	}
-	s.cfg.Log.Info("duty deadline handled", "key", key, "late", now.Sub(d.DueAt))
+	return d, true
 }
