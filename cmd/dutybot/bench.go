@@ -17,9 +17,13 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && args[0] == "escalations" {
 		return benchEscalationsCmd(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "push" {
+		return benchPushCmd(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "callback" {
 		fmt.Fprintln(stderr, "usage: dutybot bench callback [-n 20000] [-c 50] [--url http://127.0.0.1:8080]\n"+
-			"       dutybot bench escalations [-n 1000] [-c 4] [--url http://127.0.0.1:8080] [--fire 0]")
+			"       dutybot bench escalations [-n 1000] [-c 4] [--url http://127.0.0.1:8080] [--fire 0]\n"+
+			"       dutybot bench push [-phones 200] [-n 100] [-c 4] [--url http://127.0.0.1:8080]")
 		return errUsage
 	}
 	fs := newFlags("bench callback", stderr)
@@ -187,6 +191,7 @@ func benchEscalationsCmd(ctx context.Context, args []string, stdout, stderr io.W
 		fmt.Fprintf(stdout, "timer lateness: %.0f timers fired, p50 %s  p99 %s (from %s buckets)\n",
 			fired, secs(p50), secs(p99), lateness)
 	}
+	printServerMemory(ctx, stdout, client, base)
 	if res.OK < *n || raised < float64(res.OK) {
 		return fmt.Errorf("%d of %d alerts raised (%d callbacks answered 200)", int(raised), *n, res.OK)
 	}
