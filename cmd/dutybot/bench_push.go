@@ -99,18 +99,20 @@ func benchPushCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var after map[string]float64
 	last, lastChange := -1.0, time.Now()
 	for {
-		if after, err = scrape(); err != nil {
+		next, err := scrape()
+		if err != nil {
+			if ctx.Err() != nil && after != nil {
+				break // out of time: report what was pushed
+			}
 			return err
 		}
+		after = next
 		got := total(after) - total(before)
 		raised := after[`dutybot_escalations_total{kind="test"}`] - before[`dutybot_escalations_total{kind="test"}`]
 		if got != last {
 			last, lastChange = got, time.Now()
 		}
 		if raised >= float64(res.OK) && got >= want && time.Since(lastChange) > 300*time.Millisecond {
-			break
-		}
-		if ctx.Err() != nil {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -139,7 +141,7 @@ func benchPushCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stdout, "push latency (%s, %.0f pushes, first attempt to provider's answer): p50 %s  p99 %s  max %s\n",
 			sel.label, count, secs(p50), secs(p99), maxText)
 	}
-	printServerMemory(ctx, stdout, client, base)
+	printServerMemory(context.WithoutCancel(ctx), stdout, client, base)
 	if pushed < want {
 		return fmt.Errorf("%.0f pushes, want at least %.0f (%d alerts × %d phones)", pushed, want, res.OK, *phones)
 	}
