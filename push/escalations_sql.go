@@ -93,13 +93,17 @@ func (s *SQLStore) createEscalation(ctx context.Context, e *Escalation, once boo
 				return err
 			}
 		}
+		// The day's next number, from its counter (escalation_numbers).
 		prefix := "E" + e.CreatedAt.Format("0102") + "-"
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM escalations WHERE id LIKE ?`, prefix+"%").Scan(&n); err != nil {
-			return err
+		err := tx.QueryRowContext(ctx, `INSERT INTO escalation_numbers (prefix, last_number) VALUES (?, 1)
+ON CONFLICT (prefix) DO UPDATE SET last_number = escalation_numbers.last_number + 1
+RETURNING last_number`, prefix).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("number the escalation: %w", err)
 		}
-		e.ID = fmt.Sprintf("%s%03d", prefix, n+1)
-		_, err := tx.ExecContext(ctx, `INSERT INTO escalations
+		e.ID = fmt.Sprintf("%s%03d", prefix, n)
+		_, err = tx.ExecContext(ctx, `INSERT INTO escalations
 (id, kind, subject, title, body, urgency, policy, status, step, round, next_at, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.ID, e.Kind, e.Subject, e.Title, e.Body, string(e.Urgency), policy, e.Status, e.Step, e.Round,

@@ -16,8 +16,16 @@ import (
 	"dutybot/internal/clock"
 )
 
-// pgConns bounds each of the two PostgreSQL pools (writes and reads).
-const pgConns = 8
+// pgWriteConns and pgReadConns bound the two PostgreSQL pools. Writers
+// spend most of their time waiting for the WAL to reach the disk, and
+// PostgreSQL flushes the commits waiting together with one write, so more
+// writers in flight means more commits per flush (docs/benchmarks.md:
+// callbacks on PostgreSQL). Connections stay open once made: opening one
+// starts a server process, too slow to do per transaction under load.
+const (
+	pgWriteConns = 32
+	pgReadConns  = 8
+)
 
 // pgWriteAttempts bounds how often a write is tried when PostgreSQL
 // aborts it for a serialization failure or a deadlock. Between attempts
@@ -86,8 +94,8 @@ func openPostgres(ctx context.Context, dbURL string, clk clock.Clock) (*SQLStore
 		cfg.RuntimeParams["application_name"] = "dutybot"
 	}
 	writer := sql.OpenDB(newPGConnector(*cfg))
-	writer.SetMaxOpenConns(pgConns)
-	writer.SetMaxIdleConns(pgConns / 2)
+	writer.SetMaxOpenConns(pgWriteConns)
+	writer.SetMaxIdleConns(pgWriteConns)
 	s := &SQLStore{kind: "postgres", writer: writer, clk: clk}
 	if err := writer.PingContext(ctx); err != nil {
 		return nil, errors.Join(err, s.Close())
@@ -105,8 +113,8 @@ func openPostgres(ctx context.Context, dbURL string, clk clock.Clock) (*SQLStore
 	readCfg := cfg.Copy()
 	readCfg.RuntimeParams["default_transaction_read_only"] = "on"
 	reader := sql.OpenDB(newPGConnector(*readCfg))
-	reader.SetMaxOpenConns(pgConns)
-	reader.SetMaxIdleConns(pgConns / 2)
+	reader.SetMaxOpenConns(pgReadConns)
+	reader.SetMaxIdleConns(pgReadConns)
 	s.reader = reader
 	if err := reader.PingContext(ctx); err != nil {
 		return nil, errors.Join(err, s.Close())

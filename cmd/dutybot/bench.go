@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -17,9 +18,13 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && args[0] == "escalations" {
 		return benchEscalationsCmd(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "push" {
+		return benchPushCmd(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "callback" {
 		fmt.Fprintln(stderr, "usage: dutybot bench callback [-n 20000] [-c 50] [--url http://127.0.0.1:8080]\n"+
-			"       dutybot bench escalations [-n 1000] [-c 4] [--url http://127.0.0.1:8080] [--fire 0]")
+			"       dutybot bench escalations [-n 1000] [-c 4] [--url http://127.0.0.1:8080] [--fire 0]\n"+
+			"       dutybot bench push [-phones 200] [-n 100] [-c 4] [--url http://127.0.0.1:8080]")
 		return errUsage
 	}
 	fs := newFlags("bench callback", stderr)
@@ -101,7 +106,7 @@ func benchEscalationsCmd(ctx context.Context, args []string, stdout, stderr io.W
 	target := fs.String("url", "", "server base URL, loopback only (default from http.addr)")
 	n := fs.Int("n", 1000, "test alerts to raise (at most 100,000)")
 	c := fs.Int("c", 4, "concurrent senders (at most 100)")
-	as := fs.String("as", "zhaoliu", "the admin who raises them")
+	as := fs.String("as", "zhaoliu", "the admins who raise them, comma-separated, used round robin (each member's messages are handled in order, so several admins raise in parallel; start the server with them in DUTYBOT_ADMINS)")
 	limit := fs.Duration("timeout", 2*time.Minute, "stop after this long (raising and waiting included)")
 	fire := fs.Duration("fire", 0, "after raising, wait up to this long for their first timers to fire (the test policy waits 5 min; 0: don't wait)")
 	if err := parseFlags(fs, args); err != nil {
@@ -130,7 +135,7 @@ func benchEscalationsCmd(ctx context.Context, args []string, stdout, stderr io.W
 	const lateness = "dutybot_timer_lateness_seconds"
 
 	fmt.Fprintf(stdout, "bench escalations: %d test alerts (告警 测试 as %s), %d concurrent, to %s\n", *n, *as, *c, base)
-	load := loadtest.CallbackLoad{URL: base, Signer: demo.Signer(cfg), Users: []string{*as}, Text: "告警 测试", N: *n, C: *c, Timeout: *limit}
+	load := loadtest.CallbackLoad{URL: base, Signer: demo.Signer(cfg), Users: strings.Split(*as, ","), Text: "告警 测试", N: *n, C: *c, Timeout: *limit}
 	start := time.Now()
 	res, err := load.Run(ctx)
 	if err != nil {
@@ -142,11 +147,16 @@ func benchEscalationsCmd(ctx context.Context, args []string, stdout, stderr io.W
 	var after map[string]float64
 	raised := 0.0
 	for {
-		if after, err = scrape(); err != nil {
+		next, err := scrape()
+		if err != nil {
+			if ctx.Err() != nil && after != nil {
+				break // out of time: report what was raised
+			}
 			return err
 		}
+		after = next
 		raised = after[raisedSeries] - before[raisedSeries]
-		if raised >= float64(res.OK) || ctx.Err() != nil {
+		if raised >= float64(res.OK) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -163,9 +173,14 @@ func benchEscalationsCmd(ctx context.Context, args []string, stdout, stderr io.W
 				break
 			}
 			time.Sleep(100 * time.Millisecond)
-			if after, err = scrape(); err != nil {
+			next, err := scrape()
+			if err != nil {
+				if ctx.Err() != nil {
+					break // out of time: report what fired
+				}
 				return err
 			}
+			after = next
 		}
 	}
 	d := loadtest.Sub(after, before)
@@ -184,9 +199,14 @@ func benchEscalationsCmd(ctx context.Context, args []string, stdout, stderr io.W
 	if fired == 0 {
 		fmt.Fprintln(stdout, "timer lateness: no escalation timer fired during the run (the test policy waits 5 min; use --fire, or a policy file with short waits)")
 	} else {
-		fmt.Fprintf(stdout, "timer lateness: %.0f timers fired, p50 %s  p99 %s (from %s buckets)\n",
-			fired, secs(p50), secs(p99), lateness)
+		maxText := "> 5m"
+		if m := loadtest.HistogramMax(d, lateness); !math.IsInf(m, 1) {
+			maxText = "≤ " + secs(m)
+		}
+		fmt.Fprintf(stdout, "timer lateness: %.0f timers fired, p50 %s  p99 %s  max %s (from %s buckets)\n",
+			fired, secs(p50), secs(p99), maxText, lateness)
 	}
+	printServerMemory(context.WithoutCancel(ctx), stdout, client, base)
 	if res.OK < *n || raised < float64(res.OK) {
 		return fmt.Errorf("%d of %d alerts raised (%d callbacks answered 200)", int(raised), *n, res.OK)
 	}

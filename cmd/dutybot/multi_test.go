@@ -18,6 +18,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,6 +33,7 @@ import (
 	"dutybot/push"
 	"dutybot/push/apnstest"
 	"dutybot/roster"
+	"dutybot/roster/dbtest"
 )
 
 const (
@@ -54,8 +56,26 @@ func TestMultiInstanceEscalations(t *testing.T) {
 		t.Skip("DUTYBOT_TEST_REDIS not set (e.g. redis://127.0.0.1:6379/15): skipping the two-instance test")
 	}
 	bin := buildDutybot(t)
+	// On SQLite always, and on PostgreSQL when DUTYBOT_TEST_POSTGRES is
+	// set (a fresh schema, dropped after).
+	dbtest.Run(t, func(t *testing.T, b dbtest.Backend) { multiInstanceEscalations(t, bin, redisURL, b) })
+}
+
+func multiInstanceEscalations(t *testing.T, bin, redisURL string, backend dbtest.Backend) {
 	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "dutybot.db")
+	dbPath := backend.NewDB(t)
+	if roster.IsPostgresURL(dbPath) {
+		// dbtest turns off waiting for each commit's flush, to speed up
+		// store tests; these figures are of a real deployment's commits.
+		u, err := url.Parse(dbPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		q.Del("synchronous_commit")
+		u.RawQuery = q.Encode()
+		dbPath = u.String()
+	}
 	ctx := context.Background()
 
 	fake := wecomtest.New(wecomtest.Config{CorpID: wecomtest.DefaultCorpID, Secret: multiSecret, AgentID: wecomtest.DefaultAgentID})
@@ -68,7 +88,7 @@ func TestMultiInstanceEscalations(t *testing.T) {
 	defer appleSrv.Close()
 
 	// Both admins have an iPhone.
-	store, err := roster.OpenSQLite(ctx, dbPath, clock.Real{})
+	store, err := roster.Open(ctx, dbPath, clock.Real{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,8 +135,7 @@ func TestMultiInstanceEscalations(t *testing.T) {
 			t.Fatalf("raise: %s", res)
 		}
 	}
-	db := openRaw(t, dbPath, true)
-	defer db.Close()
+	db := rebinding{dbtest.Raw(t, dbPath), roster.IsPostgresURL(dbPath)}
 	waitFor(t, 120*time.Second, "every escalation exhausted", func() bool { return countExhausted(t, db) == n })
 	raised, done := escalationSpan(t, db)
 	deadline := time.Now().Add(60 * time.Second)
@@ -134,9 +153,9 @@ func TestMultiInstanceEscalations(t *testing.T) {
 	}
 	checkOnce(t, "phase 1", fake.Sent(), apple.Notifications(), db, n, true)
 	late := lateness(t, db, start.Add(-time.Second), time.Time{})
-	t.Logf("two instances: %d escalations raised in %s (%.0f/s), all notified (2 steps × 2 admins × WeCom + APNs) and exhausted %s after the first; "+
+	t.Logf("%s, two instances: %d escalations raised in %s (%.0f/s), all notified (2 steps × 2 admins × WeCom + APNs) and exhausted %s after the first; "+
 		"step lateness p50 %s, p99 %s, max %s",
-		n, raised.Round(time.Millisecond), float64(n)/raised.Seconds(), done.Round(time.Millisecond),
+		backend.Name, n, raised.Round(time.Millisecond), float64(n)/raised.Seconds(), done.Round(time.Millisecond),
 		late.p(0.5), late.p(0.99), late.p(1))
 
 	// Phase 2: instance A dies mid-run, while its steps are firing.
@@ -191,9 +210,9 @@ func TestMultiInstanceEscalations(t *testing.T) {
 	})
 	dups := checkOnce(t, "phase 2", since(), apple.Notifications(), db, raised2, false)
 	late2 := lateness(t, db, start2, killedAt)
-	t.Logf("kill -9 of one instance %s after phase 2 began (%d answered 200, %d raised in phase 2, with the callbacks taken over): its due steps taken over "+
+	t.Logf("%s, kill -9 of one instance %s after phase 2 began (%d answered 200, %d raised in phase 2, with the callbacks taken over): its due steps taken over "+
 		"within %s of the kill or their due time (max; p99 %s); WeCom cards resent after the crash: %d",
-		killedAt.Sub(start2).Round(time.Millisecond), res.OK, raised2, late2.p(1), late2.p(0.99), dups)
+		backend.Name, killedAt.Sub(start2).Round(time.Millisecond), res.OK, raised2, late2.p(1), late2.p(0.99), dups)
 	if max := late2.p(1); max >= 5*time.Second {
 		t.Errorf("takeover took %s, want < 5 s", max)
 	}
@@ -262,7 +281,39 @@ func multiEnv(t *testing.T, dir, dbPath, redisURL, wecomURL string, apple *httpt
 	}
 }
 
-func countExhausted(t *testing.T, db *sql.DB) int {
+// rebinding queries SQLite or PostgreSQL with the test's ? placeholders,
+// numbering them ($1, $2, …) for PostgreSQL.
+type rebinding struct {
+	*sql.DB
+	postgres bool
+}
+
+func (r rebinding) rebind(query string) string {
+	if !r.postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range query {
+		if c == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func (r rebinding) QueryRow(query string, args ...any) *sql.Row {
+	return r.DB.QueryRow(r.rebind(query), args...)
+}
+
+func (r rebinding) Query(query string, args ...any) (*sql.Rows, error) {
+	return r.DB.Query(r.rebind(query), args...)
+}
+
+func countExhausted(t *testing.T, db rebinding) int {
 	var k int
 	if err := db.QueryRow(`SELECT COUNT(*) FROM escalations WHERE kind = 'test' AND status = 'exhausted'`).Scan(&k); err != nil {
 		t.Fatal(err)
@@ -270,7 +321,7 @@ func countExhausted(t *testing.T, db *sql.DB) int {
 	return k
 }
 
-func countUnprocessed(t *testing.T, db *sql.DB) int {
+func countUnprocessed(t *testing.T, db rebinding) int {
 	var k int
 	if err := db.QueryRow(`SELECT COUNT(*) FROM received_messages WHERE processed_at IS NULL`).Scan(&k); err != nil {
 		t.Fatal(err)
@@ -278,7 +329,7 @@ func countUnprocessed(t *testing.T, db *sql.DB) int {
 	return k
 }
 
-func countSince(t *testing.T, db *sql.DB, since time.Time) int {
+func countSince(t *testing.T, db rebinding, since time.Time) int {
 	var k int
 	if err := db.QueryRow(`SELECT COUNT(*) FROM escalations WHERE created_at >= ?`, roster.TimeText(since)).Scan(&k); err != nil {
 		t.Fatal(err)
@@ -288,7 +339,7 @@ func countSince(t *testing.T, db *sql.DB, since time.Time) int {
 
 // escalationSpan is how long raising took (first to last created) and how
 // long until the last was exhausted.
-func escalationSpan(t *testing.T, db *sql.DB) (raised, done time.Duration) {
+func escalationSpan(t *testing.T, db rebinding) (raised, done time.Duration) {
 	var first, last, closed string
 	if err := db.QueryRow(`SELECT MIN(created_at), MAX(created_at), MAX(closed_at) FROM escalations`).Scan(&first, &last, &closed); err != nil {
 		t.Fatal(err)
@@ -313,7 +364,7 @@ func cards(sent []wecomtest.Sent) []wecomtest.Sent {
 // card and one push, and the delivery log has each once. With strict off
 // (after a crash) a card sent just before the kill and not yet recorded
 // may be sent again (the outbox is at least once); it returns how many.
-func checkOnce(t *testing.T, phase string, sent []wecomtest.Sent, pushes []apnstest.Notification, db *sql.DB, n int, strict bool) (dups int) {
+func checkOnce(t *testing.T, phase string, sent []wecomtest.Sent, pushes []apnstest.Notification, db rebinding, n int, strict bool) (dups int) {
 	t.Helper()
 	byTask := map[string]int{}
 	for _, s := range cards(sent) {
@@ -353,7 +404,7 @@ func checkOnce(t *testing.T, phase string, sent []wecomtest.Sent, pushes []apnst
 	}
 	var logged int
 	if err := db.QueryRow(`SELECT COUNT(*) FROM (SELECT escalation_id, step, round, channel, target FROM notifications
-GROUP BY escalation_id, step, round, channel, target HAVING COUNT(*) > 1)`).Scan(&logged); err != nil {
+GROUP BY escalation_id, step, round, channel, target HAVING COUNT(*) > 1) AS twice`).Scan(&logged); err != nil {
 		t.Fatal(err)
 	}
 	if logged != 0 {
@@ -378,7 +429,7 @@ func (l lateStats) p(q float64) time.Duration {
 //
 // Steps due before floor count from floor (after a kill: the time a step
 // waited for the dead instance's lease, not what it waited before).
-func lateness(t *testing.T, db *sql.DB, since, floor time.Time) lateStats {
+func lateness(t *testing.T, db rebinding, since, floor time.Time) lateStats {
 	t.Helper()
 	rows, err := db.Query(`SELECT e.created_at, e.closed_at, MIN(n.at) FROM escalations e
 JOIN notifications n ON n.escalation_id = e.id AND n.step = 1 AND n.channel = 'wecom'

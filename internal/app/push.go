@@ -14,6 +14,7 @@ import (
 	"dutybot/configs"
 	"dutybot/handlers"
 	"dutybot/internal/clock"
+	"dutybot/internal/metrics"
 	"dutybot/push"
 	"dutybot/roster"
 )
@@ -82,6 +83,33 @@ func pushSenders(ctx context.Context, cfg configs.Push, clk clock.Clock) (map[pu
 	return senders, nil
 }
 
+// meteredSender records each notification's result and provider latency
+// in the push metrics (dutybot_push_sends_total, dutybot_push_send_seconds).
+type meteredSender struct {
+	platform push.Platform
+	next     push.Sender
+	metrics  *metrics.Metrics
+}
+
+func (s meteredSender) Send(ctx context.Context, ns []push.Notification) []push.Result {
+	rs := s.next.Send(ctx, ns)
+	latency := s.metrics.PushSeconds.WithLabelValues(string(s.platform))
+	for _, r := range rs {
+		s.metrics.PushSends.WithLabelValues(string(s.platform), string(r.Status)).Inc()
+		latency.Observe(r.Latency.Seconds())
+	}
+	return rs
+}
+
+// meteredSenders wraps each sender in a meteredSender.
+func meteredSenders(senders map[push.Platform]push.Sender, m *metrics.Metrics) map[push.Platform]push.Sender {
+	out := make(map[push.Platform]push.Sender, len(senders))
+	for p, s := range senders {
+		out[p] = meteredSender{platform: p, next: s, metrics: m}
+	}
+	return out
+}
+
 // ackKey reads the secret that signs ack links, creating a random one the
 // first time when it lives beside the database.
 func ackKey(path string) ([]byte, error) {
@@ -145,6 +173,7 @@ func (a *App) buildEscalations(ctx context.Context, cfg configs.Config, clk cloc
 			return nil, err
 		}
 	}
+	senders = meteredSenders(senders, a.Metrics)
 	keyFile := cfg.Push.AckKeyFile
 	if keyFile == "" {
 		keyFile = filepath.Join(filepath.Dir(cfg.DB), "ack.key")

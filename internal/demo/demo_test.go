@@ -292,3 +292,37 @@ func TestSimulatorEndpoints(t *testing.T) {
 		}
 	}
 }
+
+func TestConfiguredAdminsKeepTheirRoleAfterSeeding(t *testing.T) {
+	cfg := configs.Default()
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.DB = filepath.Join(t.TempDir(), "demo.db")
+	cfg.Admins = []string{"zhangsan", "lisi"}
+	ctx := context.Background()
+	d, err := Start(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	tests := []struct {
+		user  string
+		admin bool
+	}{
+		{"zhangsan", true}, // configured
+		{"lisi", true},     // configured
+		{"zhaoliu", true},  // the demo's own admin
+		{"wuhao", false},   // an officer only
+	}
+	for _, tt := range tests {
+		m, err := d.App.Store.Member(ctx, tt.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.HasRole(roster.RoleAdmin); got != tt.admin {
+			t.Errorf("%s admin = %v, want %v (roles %v)", tt.user, got, tt.admin, m.Roles)
+		}
+		if !m.HasRole(roster.RoleOfficer) {
+			t.Errorf("%s lost the officer role: %v", tt.user, m.Roles)
+		}
+	}
+}

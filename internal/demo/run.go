@@ -137,7 +137,7 @@ func Start(ctx context.Context, cfg configs.Config, log *slog.Logger, now time.T
 		return fail(err)
 	}
 	d.App = a
-	if err := d.seed(ctx); err != nil {
+	if err := d.seed(ctx, cfg.Admins); err != nil {
 		d.Close()
 		return nil, err
 	}
@@ -147,10 +147,18 @@ func Start(ctx context.Context, cfg configs.Config, log *slog.Logger, now time.T
 }
 
 // seed stores the office, the holidays, the month's rosters and the story.
-func (d *Demo) seed(ctx context.Context) error {
+// Seeding sets the demo members' roles, so the configured admins
+// (DUTYBOT_ADMINS; `dutybot bench escalations` raises alerts as several)
+// get the admin role back afterwards, as the app's bootstrap gave it.
+func (d *Demo) seed(ctx context.Context, admins []string) error {
 	a := d.App
 	if err := Seed(ctx, a.Store); err != nil {
 		return err
+	}
+	for _, id := range admins {
+		if err := a.Store.GrantRole(ctx, id, roster.RoleAdmin); err != nil {
+			return fmt.Errorf("demo: admin %s: %w", id, err)
+		}
 	}
 	if err := LoadHolidays(ctx, a.Store); err != nil {
 		return err

@@ -486,3 +486,42 @@ dutybot_alert_notifications_total{channel="push",status="failed"} 4
 		t.Errorf("empty histogram: %v, %v", v, n)
 	}
 }
+
+func TestHistogramOfAndMax(t *testing.T) {
+	samples := map[string]float64{
+		`h_bucket{platform="ios",le="0.001"}`:     3,
+		`h_bucket{platform="ios",le="0.01"}`:      9,
+		`h_bucket{platform="ios",le="+Inf"}`:      10,
+		`h_bucket{platform="android",le="0.001"}`: 5,
+		`h_bucket{platform="android",le="0.01"}`:  5,
+		`h_bucket{platform="android",le="+Inf"}`:  5,
+		`other_bucket{le="0.001"}`:                7,
+	}
+	tests := []struct {
+		name      string
+		match     string
+		count     float64
+		max       float64
+		p50Bucket float64 // the p50 is at most this bound
+	}{
+		{"ios", `platform="ios"`, 10, math.Inf(1), 0.01},
+		{"android", `platform="android"`, 5, 0.001, 0.001},
+		{"all", "", 15, math.Inf(1), 0.01},
+		{"none", `platform="web"`, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := HistogramOf(samples, "h", tt.match)
+			p50, count := HistogramQuantile(h, "h", 0.5)
+			if count != tt.count {
+				t.Errorf("count = %v, want %v", count, tt.count)
+			}
+			if p50 > tt.p50Bucket {
+				t.Errorf("p50 = %v, want ≤ %v", p50, tt.p50Bucket)
+			}
+			if got := HistogramMax(h, "h"); got != tt.max {
+				t.Errorf("max = %v, want %v", got, tt.max)
+			}
+		})
+	}
+}

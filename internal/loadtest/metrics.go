@@ -133,3 +133,46 @@ func HistogramQuantile(samples map[string]float64, name string, q float64) (valu
 	}
 	return lower, count
 }
+
+// HistogramOf picks one series of a histogram with labels besides le
+// (e.g. `platform="ios"`; "" for all of them), summing the buckets of every
+// series whose labels contain match, and returns them keyed as a histogram
+// without those labels (name_bucket{le="…"}), for HistogramQuantile.
+func HistogramOf(samples map[string]float64, name, match string) map[string]float64 {
+	out := make(map[string]float64)
+	prefix := name + "_bucket{"
+	for k, v := range samples {
+		labels, ok := strings.CutPrefix(k, prefix)
+		if !ok || !strings.Contains(labels, match) {
+			continue
+		}
+		i := strings.Index(labels, `le="`)
+		if i < 0 {
+			continue
+		}
+		out[name+`_bucket{`+labels[i:]] += v
+	}
+	return out
+}
+
+// HistogramMax is the upper bound of the smallest bucket holding every
+// observation of the histogram name: the largest observation is at most
+// this. +Inf when some fell past the last finite bound; 0 when empty.
+func HistogramMax(samples map[string]float64, name string) float64 {
+	_, count := HistogramQuantile(samples, name, 0.5)
+	if count == 0 {
+		return 0
+	}
+	best := math.Inf(1)
+	prefix := name + `_bucket{le="`
+	for k, v := range samples {
+		rest, ok := strings.CutPrefix(k, prefix)
+		if !ok || v < count {
+			continue
+		}
+		if le, err := strconv.ParseFloat(strings.TrimSuffix(rest, `"}`), 64); err == nil && le < best {
+			best = le
+		}
+	}
+	return best
+}

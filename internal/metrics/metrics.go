@@ -48,6 +48,12 @@ type Metrics struct {
 	// the step's deadline (NextAt) to the engine acting on it. After a
 	// restart it includes the time the process was down.
 	TimerLateness prometheus.Histogram
+	// PushSends counts push notifications handed to a provider, by
+	// platform (ios, android) and result (delivered, invalid, failed).
+	PushSends *prometheus.CounterVec
+	// PushSeconds is each push notification's latency at its provider:
+	// from the first attempt to the final answer, retries included.
+	PushSeconds *prometheus.HistogramVec
 }
 
 // New registers dutybot's collectors (plus Go runtime and process ones) in a
@@ -87,7 +93,17 @@ func New() *Metrics {
 		Help:    "How late an escalation step fired after its deadline.",
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
 	})
+	m.PushSends = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "dutybot_push_sends_total",
+		Help: "Push notifications sent to APNs or FCM, by platform and result.",
+	}, []string{"platform", "result"})
+	m.PushSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "dutybot_push_send_seconds",
+		Help:    "Time from a push notification's first attempt to the provider's final answer.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{"platform"})
 	m.registry.MustRegister(m.Callbacks, m.CallbackSeconds, m.Sends, m.Escalations, m.Notifications, m.AckSeconds, m.TimerLateness,
+		m.PushSends, m.PushSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
