@@ -124,7 +124,11 @@ func Start(ctx context.Context, cfg configs.Config, log *slog.Logger, now time.T
 		d.closeFakes()
 		return nil, err
 	}
-	senders, err := d.pushSenders(ctx, filepath.Dir(cfg.DB))
+	keyDir := filepath.Dir(cfg.DB)
+	if roster.IsPostgresURL(cfg.DB) {
+		keyDir = "data" // no folder beside a PostgreSQL database; as the ack key's default
+	}
+	senders, err := d.pushSenders(ctx, keyDir)
 	if err != nil {
 		return fail(err)
 	}
