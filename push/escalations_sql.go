@@ -295,18 +295,7 @@ func (s *SQLStore) RecordSent(ctx context.Context, sent []Sent) error {
 	if len(sent) == 0 {
 		return nil
 	}
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		for _, x := range sent {
-			_, err := tx.ExecContext(ctx, `INSERT INTO notifications
-(escalation_id, step, round, channel, target, provider_id, status, error, latency_ms, at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, x.EscalationID, x.Step, x.Round, string(x.Channel), x.Target, x.ProviderID,
-				x.Status, x.Error, x.Latency.Milliseconds(), roster.TimeText(x.At))
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := s.db.Write(ctx, func(tx *sql.Tx) error { return insertSent(ctx, tx, sent) })
 	if err != nil {
 		return fmt.Errorf("record notifications: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"dutybot/configs"
 	"dutybot/internal/demo"
 	"dutybot/internal/loadtest"
 )
@@ -116,17 +117,14 @@ func benchEscalationsCmd(ctx context.Context, args []string, stdout, stderr io.W
 		fmt.Fprintln(stderr, "-n must be 1..100000 and -c 1..100")
 		return errUsage
 	}
-	cfg, base, err := serverTarget(*path, *target, stderr)
+	cfg, base, err := benchTarget(*path, *target, stderr)
 	if err != nil {
-		return err
-	}
-	if err := loadtest.CheckLoopback(base); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, *limit)
 	defer cancel()
 	client := &http.Client{Timeout: 5 * time.Second}
-	scrape := func() (map[string]float64, error) { return loadtest.ScrapeAll(ctx, client, base, "dutybot_") }
+	scrape := metricsOf(ctx, client, base)
 	before, err := scrape()
 	if err != nil {
 		return fmt.Errorf("is the server running at %s? %w", base, err)
@@ -216,4 +214,19 @@ func benchEscalationsCmd(ctx context.Context, args []string, stdout, stderr io.W
 // secs prints a duration in seconds the way people read it.
 func secs(s float64) string {
 	return time.Duration(s * float64(time.Second)).Round(time.Microsecond).String()
+}
+
+// benchTarget is serverTarget for the load commands, which run against this
+// machine only.
+func benchTarget(path, url string, stderr io.Writer) (configs.Config, string, error) {
+	cfg, base, err := serverTarget(path, url, stderr)
+	if err != nil {
+		return cfg, "", err
+	}
+	return cfg, base, loadtest.CheckLoopback(base)
+}
+
+// metricsOf returns a reader of the server's dutybot_* metrics.
+func metricsOf(ctx context.Context, client *http.Client, base string) func() (map[string]float64, error) {
+	return func() (map[string]float64, error) { return loadtest.ScrapeAll(ctx, client, base, "dutybot_") }
 }

@@ -39,17 +39,14 @@ func benchPushCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintln(stderr, "-phones must be 0..10000, -n 1..10000 and -c 1..100")
 		return errUsage
 	}
-	cfg, base, err := serverTarget(*path, *target, stderr)
+	cfg, base, err := benchTarget(*path, *target, stderr)
 	if err != nil {
-		return err
-	}
-	if err := loadtest.CheckLoopback(base); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, *limit)
 	defer cancel()
 	client := &http.Client{Timeout: 15 * time.Second}
-	scrape := func() (map[string]float64, error) { return loadtest.ScrapeAll(ctx, client, base, "dutybot_") }
+	scrape := metricsOf(ctx, client, base)
 	if _, err := scrape(); err != nil {
 		return fmt.Errorf("is the server running at %s? %w", base, err)
 	}
