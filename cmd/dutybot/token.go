@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"dutybot/access"
+	"dutybot/internal/access"
 	"dutybot/internal/clock"
 	"dutybot/roster"
 )

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"dutybot/access"
+	"dutybot/internal/access"
 	"dutybot/internal/clock"
 	"dutybot/roster"
 )

@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"strings"
 
-	"dutybot/access"
+	"dutybot/internal/access"
 	"dutybot/roster"
 )
 

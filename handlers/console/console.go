@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"dutybot/access"
+	"dutybot/internal/access"
 	"dutybot/internal/clock"
 	"dutybot/internal/report"
 	"dutybot/push"

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"dutybot/access"
 	"dutybot/handlers/console"
+	"dutybot/internal/access"
 	"dutybot/internal/clock"
 	"dutybot/push"
 	"dutybot/roster"

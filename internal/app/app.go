@@ -18,12 +18,12 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/silenceper/wechat/v2/cache"
 
-	"dutybot/access"
 	"dutybot/bot"
 	"dutybot/bot/wecom"
 	"dutybot/configs"
 	"dutybot/handlers"
 	"dutybot/handlers/console"
+	"dutybot/internal/access"
 	"dutybot/internal/clock"
 	"dutybot/internal/cluster"
 	"dutybot/internal/metrics"

@@ -8,11 +8,11 @@ import (
 	"sync"
 	"time"
 
-	"dutybot/access"
 	"dutybot/bot"
 	"dutybot/bot/wecom"
 	"dutybot/configs"
 	"dutybot/handlers/console"
+	"dutybot/internal/access"
 	"dutybot/internal/clock"
 	"dutybot/internal/report"
 	"dutybot/push"

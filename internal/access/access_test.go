@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"dutybot/access"
+	"dutybot/internal/access"
 	"dutybot/internal/clock"
 	"dutybot/roster"
 )
