@@ -3,19 +3,18 @@ package console_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"dutybot/handlers/console"
+	"dutybot/handlers/console/consoletest"
 	"dutybot/internal/access"
 	"dutybot/internal/clock"
 	"dutybot/push"
@@ -151,36 +150,14 @@ func (e *env) login(userID string) *http.Client {
 
 func (e *env) do(c *http.Client, method, path string, form url.Values) (*http.Response, string) {
 	e.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, e.srv.URL+path, body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return resp, string(b)
+	return consoletest.Do(e.t, c, e.srv.URL, method, path, form)
 }
-
-var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // csrf reads the CSRF token from the board page.
 func (e *env) csrf(c *http.Client) string {
 	e.t.Helper()
 	_, body := e.do(c, "GET", "/console/", nil)
-	m := csrfRE.FindStringSubmatch(body)
+	m := consoletest.CSRF.FindStringSubmatch(body)
 	if m == nil {
 		e.t.Fatalf("no csrf token on the board:\n%s", body)
 	}

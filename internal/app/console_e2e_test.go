@@ -11,36 +11,19 @@ import (
 	"strings"
 	"testing"
 
+	"dutybot/handlers/console/consoletest"
 	"dutybot/push"
 	"dutybot/roster"
 )
 
-// consoleGet fetches a console page with the browser c.
+// consoleDo sends a console request with the browser c.
 func (e *e2e) consoleDo(c *http.Client, method, path string, form url.Values) (*http.Response, string) {
 	e.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, e.srv.URL+path, body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return consoletest.Do(e.t, c, e.srv.URL, method, path, form)
 }
 
 var (
 	fakeUserLink = regexp.MustCompile(`data-fake-user="boss" href="([^"]+)"`)
-	consoleCSRF  = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 )
 
 // TestE2EConsoleOAuthAndAck logs the admin into the console through the
@@ -87,7 +70,7 @@ func TestE2EConsoleOAuthAndAck(t *testing.T) {
 	}
 	id := open[0].ID
 	_, body = e.consoleDo(browser, "GET", "/console/", nil)
-	csrf := consoleCSRF.FindStringSubmatch(body)
+	csrf := consoletest.CSRF.FindStringSubmatch(body)
 	if !strings.Contains(body, `<li data-escalation="`+id+`">`) || !strings.Contains(body, `data-ack="`+id+`"`) || csrf == nil {
 		t.Fatalf("board lacks escalation %s with its ack button:\n%s", id, body)
 	}
@@ -111,12 +94,12 @@ func TestE2EConsoleRosterAndAdminPages(t *testing.T) {
 	officer := e.consoleLogin("zhangsan")
 
 	_, body := e.consoleDo(admin, "GET", "/console/roster", nil)
-	csrf := consoleCSRF.FindStringSubmatch(body)
+	csrf := consoletest.CSRF.FindStringSubmatch(body)
 	if csrf == nil || !strings.Contains(body, `id="roster-edit"`) {
 		t.Fatalf("admin's roster page has no edit form:\n%s", body)
 	}
 	_, body = e.consoleDo(officer, "GET", "/console/roster", nil)
-	officerCSRF := consoleCSRF.FindStringSubmatch(body)
+	officerCSRF := consoletest.CSRF.FindStringSubmatch(body)
 	if strings.Contains(body, `id="roster-edit"`) || officerCSRF == nil {
 		t.Fatal("officer's roster page has an edit form")
 	}
