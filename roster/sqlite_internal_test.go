@@ -110,6 +110,35 @@ func TestSQLiteGroupCommitIsolatesFailures(t *testing.T) {
 	}
 }
 
+// TestSQLiteBrokenSavepointCommitsNothing: a failed write whose savepoint
+// cannot be rolled back to (here the write released it itself) must not
+// leave its rows in the shared transaction: the group commits nothing.
+func TestSQLiteBrokenSavepointCommitsNothing(t *testing.T) {
+	s := openInternal(t, SQLiteOptions{})
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := s.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO received_messages (dedup_key, from_user, msg_type, event, content, raw, received_at)
+VALUES ('msg:half', 'a', 'text', '', '', x'00', '2026-12-02T00:00:00.000000000Z')`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE op`); err != nil {
+			return err
+		}
+		return boom
+	})
+	if err == nil {
+		t.Fatal("Write succeeded; want the write's failure")
+	}
+	if got, _ := s.CountReceived(ctx); got != 0 {
+		t.Errorf("received rows = %d, want 0: a failed write's rows were committed", got)
+	}
+	// The store goes on working.
+	if _, err := s.SaveReceived(ctx, &Received{DedupKey: "msg:after"}); err != nil {
+		t.Fatalf("SaveReceived after the broken group: %v", err)
+	}
+}
+
 // TestSQLiteWriteAfterClose checks writes after Close fail cleanly.
 func TestSQLiteWriteAfterClose(t *testing.T) {
 	s, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "d.db"), clock.Real{})

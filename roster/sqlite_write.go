@@ -82,7 +82,18 @@ func (s *SQLStore) commitGroup(group []writeOp) {
 		return
 	}
 	for i, op := range group {
-		errs[i] = runInSavepoint(ctx, tx, op.fn)
+		var broken error
+		errs[i], broken = runInSavepoint(ctx, tx, op.fn)
+		if broken != nil {
+			// The savepoint could not be set, undone or released, so
+			// the transaction may hold part of a failed write: commit
+			// none of the group.
+			tx.Rollback()
+			for _, op := range group {
+				op.done <- fmt.Errorf("write group: %w", broken)
+			}
+			return
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		for _, op := range group {
@@ -96,22 +107,26 @@ func (s *SQLStore) commitGroup(group []writeOp) {
 }
 
 // runInSavepoint runs fn inside a savepoint of tx and undoes its work alone
-// when it fails.
-func runInSavepoint(ctx context.Context, tx *sql.Tx, fn func(tx *sql.Tx) error) error {
+// when it fails: err is fn's own failure. broken reports that the savepoint
+// itself failed (set, rolled back to or released), which leaves the
+// transaction unfit to commit.
+func runInSavepoint(ctx context.Context, tx *sql.Tx, fn func(tx *sql.Tx) error) (err, broken error) {
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
+		return nil, fmt.Errorf("savepoint: %w", err)
 	}
 	if err := fn(tx); err != nil {
 		if _, rbErr := tx.ExecContext(ctx, `ROLLBACK TO op`); rbErr != nil {
-			err = errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rbErr))
+			return err, fmt.Errorf("rollback to savepoint: %w", rbErr)
 		}
-		tx.ExecContext(ctx, `RELEASE op`)
-		return err
+		if _, relErr := tx.ExecContext(ctx, `RELEASE op`); relErr != nil {
+			return err, fmt.Errorf("release savepoint: %w", relErr)
+		}
+		return err, nil
 	}
 	if _, err := tx.ExecContext(ctx, `RELEASE op`); err != nil {
-		return fmt.Errorf("release savepoint: %w", err)
+		return nil, fmt.Errorf("release savepoint: %w", err)
 	}
-	return nil
+	return nil, nil
 }
 
 // Write runs fn as one all-or-nothing write through the committer (see
