@@ -263,31 +263,19 @@ WHERE kind = ? AND subject = ? AND status = 'open'`, roster.TimeText(at), kind, 
 
 // OpenEscalations lists every open escalation, earliest deadline first.
 func (s *SQLStore) OpenEscalations(ctx context.Context) ([]Escalation, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+escalationColumns+` FROM escalations WHERE status = 'open' ORDER BY next_at`)
+	out, err := s.queryEscalations(ctx, `WHERE status = 'open' ORDER BY next_at`)
 	if err != nil {
 		return nil, fmt.Errorf("list open escalations: %w", err)
-	}
-	defer rows.Close()
-	out, err := scanEscalations(rows)
-	if err != nil {
-		return nil, fmt.Errorf("list open escalations: %w", err)
-	}
-	return out, rows.Err()
-}
-
-// scanEscalations reads the rows of a query for escalationColumns, in
-// order; the caller checks rows.Err.
-func scanEscalations(rows *sql.Rows) ([]Escalation, error) {
-	var out []Escalation
-	cache := policyCache{}
-	for rows.Next() {
-		e, err := scanEscalation(rows, cache)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
 	}
 	return out, nil
+}
+
+// queryEscalations reads the escalations that "SELECT escalationColumns
+// FROM escalations" followed by tail selects, in order.
+func (s *SQLStore) queryEscalations(ctx context.Context, tail string, args ...any) ([]Escalation, error) {
+	cache := policyCache{}
+	scan := func(r roster.RowScanner) (Escalation, error) { return scanEscalation(r, cache) }
+	return roster.QueryAll(ctx, s.db.Reader(), scan, `SELECT `+escalationColumns+` FROM escalations `+tail, args...)
 }
 
 // RecordSent appends to the delivery log.

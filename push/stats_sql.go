@@ -12,17 +12,8 @@ import (
 // oldest first, whatever their status: the statistics and the daily
 // bulletin read them.
 func (s *SQLStore) EscalationsBetween(ctx context.Context, from, to time.Time) ([]Escalation, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+escalationColumns+` FROM escalations
-WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id`, roster.TimeText(from), roster.TimeText(to))
+	out, err := s.queryEscalations(ctx, `WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id`, roster.TimeText(from), roster.TimeText(to))
 	if err != nil {
-		return nil, fmt.Errorf("list escalations: %w", err)
-	}
-	defer rows.Close()
-	out, err := scanEscalations(rows)
-	if err != nil {
-		return nil, fmt.Errorf("list escalations: %w", err)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list escalations: %w", err)
 	}
 	return out, nil
